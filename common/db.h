@@ -1,0 +1,161 @@
+#ifndef PW_DB_H
+#define PW_DB_H
+/*
+ * PostgreSQL access over libpq.
+ *
+ * Every statement is a struct stmt_def in a static table of the module
+ * that uses it (see STYLE.md 4.5).  Values only ever travel as $n
+ * parameters; SQL text is never built from input.  A statement is
+ * prepared on its connection the first time it runs (by name, so names
+ * must be unique program-wide: prefix them with the module) and again
+ * after a reconnect.
+ *
+ * Lifecycle:
+ *  1. db_init(&db, conninfo): no connection yet;
+ *  2. db_connect(&db) (or let db_exec() connect lazily); it sets
+ *     TimeZone=UTC and the configured timeouts;
+ *  3. db_exec()/db_run() as often as needed; results are freed with
+ *     dbres_free(), or automatically at arena_reset() when db.arena is
+ *     set (then dbres_free() is a no-op on them);
+ *  4. db_ensure(&db) between requests: reconnects if the link is broken,
+ *     forgetting the prepared statements;
+ *  5. db_release(&db) closes.
+ *
+ * Failures: a function returning a pointer returns NULL, one returning
+ * int returns -1.  The failure is logged once (statement name, SQLSTATE,
+ * message) and classified in db.err:
+ *  DB_UNAVAILABLE  connection failure or loss (class 08), admin/crash
+ *                  shutdown (57P01-57P03), too many connections (53300),
+ *                  lock timeout (55P03), query cancelled (57014),
+ *                  serialization failure/deadlock (40001, 40P01), out of
+ *                  disk (53100): worth retrying later (HTTP 503, exit 75);
+ *  DB_DUPLICATE    unique violation (23505): logged at debug level only;
+ *  DB_OTHER        anything else: a bug or bad data.
+ * db.retryable is set for 40001/40P01: the unit of work may be retried
+ * once at once.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libpq-fe.h>
+
+struct arena;
+
+enum db_err {
+	DB_OK = 0,
+	DB_UNAVAILABLE,
+	DB_DUPLICATE,
+	DB_OTHER,
+};
+
+struct stmt_def {
+	const char	*name;		/* unique program-wide, e.g. "patch_by_id" */
+	const char	*sql;
+	int		 nparams;
+};
+
+enum dbparam_kind {
+	DBP_NULL,
+	DBP_STR,	/* NUL-terminated text */
+	DBP_TEXT,	/* text with explicit length (need not be terminated) */
+	DBP_I64,
+	DBP_BOOL,
+	DBP_BYTEA,	/* binary, sent in binary format */
+	DBP_F64,
+};
+
+struct dbparam {
+	enum dbparam_kind	 kind;
+	int64_t			 i;
+	double			 f;
+	const char		*s;
+	size_t			 len;
+};
+
+/* Parameter constructors.  DB_STR(NULL) sends SQL NULL. */
+#define DB_NULL		((struct dbparam){ .kind = DBP_NULL })
+#define DB_STR(x)	((struct dbparam){ .kind = DBP_STR, .s = (x) })
+#define DB_TEXT(x, n)	((struct dbparam){ .kind = DBP_TEXT, .s = (x), .len = (n) })
+#define DB_I64(x)	((struct dbparam){ .kind = DBP_I64, .i = (x) })
+#define DB_BOOL(x)	((struct dbparam){ .kind = DBP_BOOL, .i = !!(x) })
+#define DB_BYTEA(x, n)	((struct dbparam){ .kind = DBP_BYTEA, .s = (const char *)(x), .len = (n) })
+#define DB_F64(x)	((struct dbparam){ .kind = DBP_F64, .f = (x) })
+/* An int64 id where 0 means "none" (NULL). */
+#define DB_ID(x)	((x) ? DB_I64(x) : DB_NULL)
+
+struct db {
+	char		*conninfo;
+	PGconn		*conn;
+	struct arena	*arena;		/* when set, results die with it */
+	enum db_err	 err;		/* class of the last failure */
+	int		 retryable;	/* last failure was 40001/40P01 */
+	char		 sqlstate[6];
+	char		*errmsg;	/* last server message, owned */
+	int		 in_tx;
+	int		 statement_timeout;	/* ms, applied at connect */
+	int		 lock_timeout;		/* ms, applied at connect */
+	int		 connect_timeout;	/* s */
+	unsigned long	 nqueries;	/* statements run, for tests */
+	void		*prepared;	/* set of prepared statement names */
+};
+
+struct dbres {
+	PGresult	*res;
+	int		 rows;
+	int		 in_arena;
+};
+
+void	 db_init(struct db *, const char *conninfo);
+int	 db_connect(struct db *);
+int	 db_ensure(struct db *);
+void	 db_release(struct db *);
+PGconn	*db_pgconn(struct db *);	/* for COPY; NULL if not connected */
+
+/* Run a statement of a module's table with nparams parameters. */
+struct dbres *db_exec(struct db *, const struct stmt_def *,
+	    const struct dbparam *, int nparams);
+#define db_run(db, st, ...) db_exec((db), (st),				\
+	    (const struct dbparam[]){ __VA_ARGS__ },			\
+	    (int)(sizeof((const struct dbparam[]){ __VA_ARGS__ }) /	\
+	    sizeof(struct dbparam)))
+#define db_run0(db, st)	db_exec((db), (st), NULL, 0)
+/* Like db_run but for statements returning no rows: 0 or -1. */
+int	 db_do(struct db *, const struct stmt_def *,
+	    const struct dbparam *, int nparams);
+#define db_run_do(db, st, ...) db_do((db), (st),			\
+	    (const struct dbparam[]){ __VA_ARGS__ },			\
+	    (int)(sizeof((const struct dbparam[]){ __VA_ARGS__ }) /	\
+	    sizeof(struct dbparam)))
+
+/*
+ * Simple-protocol execution of trusted SQL text compiled into the binary
+ * (migrations, SET commands).  Never pass text derived from input.
+ */
+int	 db_exec_script(struct db *, const char *sql);
+
+/* Transactions.  db_begin_mode takes e.g. "ISOLATION LEVEL SERIALIZABLE". */
+int	 db_begin(struct db *);
+int	 db_begin_mode(struct db *, const char *mode);
+int	 db_commit(struct db *);
+int	 db_rollback(struct db *);	/* safe to call when not in one */
+
+/* Advisory locks on a 64-bit key (see DB_LOCK_* for keys in use). */
+int	 db_lock(struct db *, int64_t key);		/* session, waits */
+int	 db_trylock(struct db *, int64_t key);		/* 1 got, 0 busy, -1 */
+int	 db_unlock(struct db *, int64_t key);
+int	 db_xact_lock(struct db *, int64_t key);	/* until tx end */
+
+#define DB_LOCK_MIGRATE		0x7077000000000001LL	/* 'pw' 1 */
+#define DB_LOCK_CRON		0x7077000000000002LL
+
+/* Results.  Rows and columns are 0-based; out-of-range gives NULL/0. */
+void	 dbres_free(struct dbres *);
+int	 dbres_rows(const struct dbres *);
+int	 dbres_isnull(const struct dbres *, int row, int col);
+const char *dbres_str(const struct dbres *, int row, int col); /* NULL if null */
+size_t	 dbres_len(const struct dbres *, int row, int col);
+int64_t	 dbres_i64(const struct dbres *, int row, int col);  /* 0 if null */
+int	 dbres_bool(const struct dbres *, int row, int col); /* 't' -> 1 */
+double	 dbres_f64(const struct dbres *, int row, int col);
+
+#endif
