@@ -1,6 +1,6 @@
 # t/lib.sh: the test library.  Source it from t/NNNN-what.t:
 #
-#	. ./lib.sh           (scripts run from t/, as prove does)
+#	. "$(dirname "$0")"/lib.sh
 #	test_expect_success 'title' 'cmd && cmd'
 #	test_done
 #

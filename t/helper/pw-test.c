@@ -1,0 +1,45 @@
+/*
+ * pw-test: one helper binary through which the t/ scripts exercise
+ * common/ (git's t/helper/test-tool idea).  Each subcommand reads stdin
+ * and writes stdout; the scripts compare whole outputs.
+ *
+ * To add a family: write t/helper/test-<area>.c with functions of type
+ * test_fn, declare them in test.h, and list them in cmds[] below.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "test.h"
+
+static const struct {
+	const char	*name;
+	test_fn		 fn;
+	const char	*help;
+} cmds[] = {
+	{ "buf", test_buf, "exercise struct buf; prints TAP" },
+	{ "arena", test_arena, "exercise struct arena; prints TAP" },
+};
+
+static int
+usage(void)
+{
+	size_t i;
+
+	fprintf(stderr, "usage: pw-test command [args...]\n");
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		fprintf(stderr, "  %-18s %s\n", cmds[i].name, cmds[i].help);
+	return 64;
+}
+
+int
+main(int argc, char *argv[])
+{
+	size_t i;
+
+	if (argc < 2)
+		return usage();
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (strcmp(argv[1], cmds[i].name) == 0)
+			return cmds[i].fn(argc - 1, argv + 1);
+	return usage();
+}

@@ -1,0 +1,14 @@
+#ifndef PW_TEST_H
+#define PW_TEST_H
+/* Subcommands of t/helper/pw-test; each returns the exit status. */
+typedef int (*test_fn)(int argc, char *argv[]);
+
+/* A tiny TAP emitter for C unit checks. */
+void	tap_ok(int cond, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+int	tap_done(void);	/* prints the plan; returns 0 if all passed */
+
+int	test_buf(int, char **);
+int	test_arena(int, char **);
+
+#endif
