@@ -77,7 +77,8 @@ static const struct xcol cols_tag[] = {
 	{ NULL, 0 } };
 static const struct xcol cols_auth_user[] = {
 	C("id"), C("username"), C("password"), C("email"), C("first_name"),
-	C("last_name"), C("is_active"), C("is_admin"), C("date_joined"),
+	C("last_name"), C("is_active"), C("is_admin"), C("is_staff"),
+	C("date_joined"),
 	C("last_login"), C("send_email"), C("items_per_page"), C("show_ids"),
 	{ NULL, 0 } };
 static const struct xcol cols_auth_token[] = {
@@ -89,7 +90,7 @@ static const struct xcol cols_project[] = {
 	C("commit_url_format"), C("send_notifications"), C("use_tags"),
 	C("show_dependencies"), { NULL, 0 } };
 static const struct xcol cols_project_maintainer[] = {
-	C("id"), C("user_id"), C("project_id"), { NULL, 0 } };
+	C("project_id"), C("user_id"), { NULL, 0 } };
 static const struct xcol cols_person[] = {
 	C("id"), C("email"), C("name"), C("user_id"), { NULL, 0 } };
 static const struct xcol cols_delegation_rule[] = {
@@ -107,7 +108,7 @@ static const struct xcol cols_series[] = {
 static const struct xcol cols_series_reference[] = {
 	C("id"), C("msgid"), C("project_id"), C("series_id"), { NULL, 0 } };
 static const struct xcol cols_series_dependency[] = {
-	C("id"), C("from_series_id"), C("to_series_id"), { NULL, 0 } };
+	C("from_series_id"), C("to_series_id"), { NULL, 0 } };
 static const struct xcol cols_patch[] = {
 	C("id"), C("msgid"), CM("date"), C("headers"), C("content"),
 	C("name"), C("project_id"), C("submitter_id"), C("archived"),
@@ -121,7 +122,7 @@ static const struct xcol cols_cover_comment[] = {
 	C("id"), C("msgid"), CM("date"), C("headers"), C("content"),
 	C("cover_id"), C("submitter_id"), C("addressed"), { NULL, 0 } };
 static const struct xcol cols_patch_tag[] = {
-	C("id"), C("patch_id"), C("tag_id"), C("count"), { NULL, 0 } };
+	C("patch_id"), C("tag_id"), C("count"), { NULL, 0 } };
 static const struct xcol cols_ci_check[] = {
 	C("id"), C("patch_id"), C("user_id"), CA("date"), C("state"),
 	C("target_url"), C("description"), C("context"), { NULL, 0 } };
@@ -129,7 +130,7 @@ static const struct xcol cols_bundle[] = {
 	C("id"), C("name"), C("public"), C("owner_id"), C("project_id"),
 	{ NULL, 0 } };
 static const struct xcol cols_bundle_patch[] = {
-	C("id"), C("bundle_id"), C("patch_id"), C("\"order\""), { NULL, 0 } };
+	C("bundle_id"), C("patch_id"), C("position"), { NULL, 0 } };
 static const struct xcol cols_event[] = {
 	C("id"), C("category"), CA("date"), C("project_id"), C("actor_id"),
 	C("patch_id"), C("series_id"), C("cover_id"),
@@ -163,7 +164,7 @@ static const struct xtable xtables[XT__MAX] = {
 	    XTF_IDENTITY, cols_project },
 	[XT_PROJECT_MAINTAINER] = { "project_maintainer",
 	    "patchwork_userprofile_maintainer_projects", "id",
-	    XTF_IDENTITY, cols_project_maintainer },
+	    0, cols_project_maintainer },
 	[XT_PERSON] = { "person", "patchwork_person", "id",
 	    XTF_IDENTITY, cols_person },
 	[XT_DELEGATION_RULE] = { "delegation_rule", "patchwork_delegationrule",
@@ -179,7 +180,7 @@ static const struct xtable xtables[XT__MAX] = {
 	    XTF_IDENTITY, cols_series_reference },
 	[XT_SERIES_DEPENDENCY] = { "series_dependency",
 	    "patchwork_series_dependencies", "id",
-	    XTF_IDENTITY, cols_series_dependency },
+	    0, cols_series_dependency },
 	[XT_PATCH] = { "patch", "patchwork_patch", "id",
 	    XTF_IDENTITY, cols_patch },
 	[XT_PATCH_COMMENT] = { "patch_comment", "patchwork_patchcomment", "id",
@@ -187,13 +188,13 @@ static const struct xtable xtables[XT__MAX] = {
 	[XT_COVER_COMMENT] = { "cover_comment", "patchwork_covercomment", "id",
 	    XTF_IDENTITY, cols_cover_comment },
 	[XT_PATCH_TAG] = { "patch_tag", "patchwork_patchtag", "id",
-	    XTF_IDENTITY, cols_patch_tag },
+	    0, cols_patch_tag },
 	[XT_CI_CHECK] = { "ci_check", "patchwork_check", "id",
 	    XTF_IDENTITY, cols_ci_check },
 	[XT_BUNDLE] = { "bundle", "patchwork_bundle", "id",
 	    XTF_IDENTITY, cols_bundle },
 	[XT_BUNDLE_PATCH] = { "bundle_patch", "patchwork_bundlepatch", "id",
-	    XTF_IDENTITY, cols_bundle_patch },
+	    0, cols_bundle_patch },
 	[XT_EVENT] = { "event", "patchwork_event", "id",
 	    XTF_IDENTITY, cols_event },
 	[XT_EMAIL_CONFIRMATION] = { "email_confirmation",
@@ -418,6 +419,7 @@ enum fk_rule {
 	FK_REQUIRED,	/* NULL or dangling: drop the row */
 	FK_CASCADE,	/* dangling: drop the row; NULL is fine */
 	FK_SETNULL,	/* dangling: set the column NULL */
+	FK_STATE,	/* NULL or dangling: the first state (ours is NOT NULL) */
 };
 
 struct xfk {
@@ -437,7 +439,7 @@ static const struct xfk fks[] = {
 	{ XT_DELEGATION_RULE, "user_id", XT_AUTH_USER, FK_REQUIRED, 0 },
 	{ XT_COVER, "project_id", XT_PROJECT, FK_REQUIRED, 0 },
 	{ XT_COVER, "submitter_id", XT_PERSON, FK_REQUIRED, 0 },
-	{ XT_SERIES, "project_id", XT_PROJECT, FK_SETNULL, 0 },
+	{ XT_SERIES, "project_id", XT_PROJECT, FK_REQUIRED, 0 },
 	{ XT_SERIES, "submitter_id", XT_PERSON, FK_REQUIRED, 0 },
 	{ XT_SERIES, "cover_letter_id", XT_COVER, FK_SETNULL, 0 },
 	{ XT_SERIES_REFERENCE, "project_id", XT_PROJECT, FK_REQUIRED, 0 },
@@ -451,7 +453,7 @@ static const struct xfk fks[] = {
 	{ XT_PATCH, "delegate_id", XT_AUTH_USER, FK_SETNULL, 0 },
 	{ XT_PATCH, "related_id", XT_PATCH_RELATION, FK_SETNULL, 0 },
 	{ XT_PATCH, "series_id", XT_SERIES, FK_SETNULL, 0 },
-	{ XT_PATCH, "state_id", XT_STATE, FK_SETNULL, 0 },
+	{ XT_PATCH, "state_id", XT_STATE, FK_STATE, 0 },
 	{ XT_PATCH_COMMENT, "patch_id", XT_PATCH, FK_REQUIRED, 0 },
 	{ XT_PATCH_COMMENT, "submitter_id", XT_PERSON, FK_REQUIRED, 0 },
 	{ XT_COVER_COMMENT, "cover_id", XT_COVER, FK_REQUIRED, 0 },
@@ -529,6 +531,7 @@ struct exp {
 	int64_t			 nrepaired[XT__MAX];
 	int64_t			 ndefaults;	/* users without a profile */
 	struct idset		 setnull[NFKS];	/* dangling values to NULL */
+	int64_t			 default_state;	/* for FK_STATE; 0 none */
 
 	struct buf		 notes;		/* report: skipped/changed */
 	int64_t			 nnotes;
@@ -903,6 +906,12 @@ half:
 
 /* Source SELECTs ------------------------------------------------------------- */
 
+/* Our hash is NULL or 40 lower-case hex digits. */
+#define SQL_HASH "CASE WHEN lower(p.hash::text) ~ '^[0-9a-f]{40}$' " \
+	"THEN lower(p.hash::text) END AS hash"
+#define SQL_BUNDLE_NAME "CASE WHEN b.name = '' THEN 'bundle-' || b.id " \
+	"ELSE replace(b.name, '/', '-') END"
+
 /*
  * The rows of a table in our column names, straight from Django, before
  * any filtering or date conversion.  Every later query wraps these as a
@@ -972,9 +981,17 @@ base_sql(struct exp *e, enum xt t, struct buf *b)
 		    "FROM patchwork_cover c");
 		break;
 	case XT_SERIES:
+		/* Our project_id is NOT NULL: take it from what the series holds. */
 		buf_adds(b, "SELECT s.id, s.name, s.date, s.version, s.total, "
-		    "s.project_id, s.submitter_id, s.cover_letter_id "
-		    "FROM patchwork_series s");
+		    "coalesce(s.project_id, ");
+		buf_adds(b, e->feat & F_SPLIT ?
+		    "(SELECT min(p.patch_project_id) FROM patchwork_patch p " :
+		    "(SELECT min(p.project_id) FROM patchwork_patch p ");
+		buf_adds(b, "WHERE p.series_id = s.id), (SELECT c.project_id "
+		    "FROM patchwork_cover c WHERE c.id = s.cover_letter_id), "
+		    "(SELECT min(r.project_id) FROM patchwork_seriesreference r "
+		    "WHERE r.series_id = s.id)) AS project_id, "
+		    "s.submitter_id, s.cover_letter_id FROM patchwork_series s");
 		break;
 	case XT_SERIES_REFERENCE:
 		buf_adds(b, "SELECT r.id, r.msgid, r.project_id, r.series_id "
@@ -994,7 +1011,7 @@ base_sql(struct exp *e, enum xt t, struct buf *b)
 			buf_adds(b, "SELECT s.id, s.msgid, s.date, s.headers, "
 			    "s.content, s.name, s.project_id, s.submitter_id, "
 			    "p.archived, p.commit_ref, p.delegate_id, p.diff, "
-			    "p.hash::text AS hash, p.number, p.pull_url, "
+			    SQL_HASH ", p.number, p.pull_url, "
 			    "p.related_id, p.series_id, p.state_id "
 			    "FROM patchwork_submission s JOIN patchwork_patch p "
 			    "ON p.submission_ptr_id = s.id");
@@ -1002,7 +1019,7 @@ base_sql(struct exp *e, enum xt t, struct buf *b)
 			buf_adds(b, "SELECT p.id, p.msgid, p.date, p.headers, "
 			    "p.content, p.name, p.project_id, p.submitter_id, "
 			    "p.archived, p.commit_ref, p.delegate_id, p.diff, "
-			    "p.hash::text AS hash, p.number, p.pull_url, "
+			    SQL_HASH ", p.number, p.pull_url, "
 			    "p.related_id, p.series_id, p.state_id "
 			    "FROM patchwork_patch p");
 		break;
@@ -1030,12 +1047,13 @@ base_sql(struct exp *e, enum xt t, struct buf *b)
 		    "FROM patchwork_check c");
 		break;
 	case XT_BUNDLE:
-		buf_adds(b, "SELECT b.id, b.name, b.public, b.owner_id, "
-		    "b.project_id FROM patchwork_bundle b");
+		/* A bundle name is a URL segment here: no '/', not empty. */
+		buf_adds(b, "SELECT b.id, " SQL_BUNDLE_NAME " AS name, "
+		    "b.public, b.owner_id, b.project_id FROM patchwork_bundle b");
 		break;
 	case XT_BUNDLE_PATCH:
-		buf_adds(b, "SELECT p.id, p.bundle_id, p.patch_id, p.\"order\" "
-		    "FROM patchwork_bundlepatch p");
+		buf_adds(b, "SELECT p.id, p.bundle_id, p.patch_id, "
+		    "p.\"order\" AS position FROM patchwork_bundlepatch p");
 		break;
 	case XT_EVENT:
 		buf_adds(b, "SELECT e.id, e.category, e.date, e.project_id, "
@@ -1056,7 +1074,9 @@ base_sql(struct exp *e, enum xt t, struct buf *b)
 		    "FROM patchwork_emailconfirmation c");
 		break;
 	case XT_EMAIL_OPTOUT:
-		buf_adds(b, "SELECT o.email FROM patchwork_emailoptout o");
+		/* Stored lower-cased and trimmed here. */
+		buf_adds(b, "SELECT DISTINCT lower(btrim(o.email)) AS email "
+		    "FROM patchwork_emailoptout o");
 		break;
 	case XT_PATCH_CHANGE_NOTIFICATION:
 		buf_adds(b, "SELECT n.patch_id, n.last_modified, "
@@ -1095,6 +1115,17 @@ add_act_time(struct buf *b, const char *col)
 }
 
 
+/* Ghost rows are not patches: no orphan check reports on them. */
+static void
+add_child_excl(struct exp *e, struct buf *b, enum xt child)
+{
+	if (child != XT_PATCH || e->ghosts.n == 0)
+		return;
+	buf_adds(b, " AND b.id <> ALL(");
+	add_array(b, &e->ghosts);
+	buf_adds(b, "::bigint[])");
+}
+
 /*
  * Values of a column whose parent row is missing or dropped.  Children of
  * ghost patches are not orphans: the ghost rules deal with them, and the
@@ -1119,6 +1150,7 @@ fk_dangling(struct exp *e, const struct xfk *f, struct idset *out)
 		buf_adds(&b, "::bigint[])");
 	}
 	buf_adds(&b, ")");
+	add_child_excl(e, &b, f->child);
 	if (f->parent == XT_PATCH && e->ghosts.n) {
 		buf_addf(&b, " AND b.%s <> ALL(", f->col);
 		add_array(&b, &e->ghosts);
@@ -1136,7 +1168,10 @@ out:
 	return rc;
 }
 
-/* Rows of child whose column holds one of vals (or NULL when nulls). */
+/*
+ * Rows of child whose column holds one of vals; nulls 1: whose column is
+ * NULL instead; nulls 2: either.
+ */
 static PGresult *
 fk_rows(struct exp *e, const struct xfk *f, struct idset *vals, int nulls)
 {
@@ -1145,14 +1180,18 @@ fk_rows(struct exp *e, const struct xfk *f, struct idset *vals, int nulls)
 
 	buf_addf(&b, "SELECT b.%s, b.%s FROM ", xtables[f->child].key, f->col);
 	add_base(e, &b, f->child, "b");
-	buf_adds(&b, " WHERE ");
-	if (nulls)
+	buf_adds(&b, " WHERE (");
+	if (nulls == 2)
+		buf_addf(&b, "b.%s IS NULL OR ", f->col);
+	if (nulls == 1)
 		buf_addf(&b, "b.%s IS NULL", f->col);
 	else {
 		buf_addf(&b, "b.%s = ANY(", f->col);
 		add_array(&b, vals);
 		buf_adds(&b, "::bigint[])");
 	}
+	buf_adds(&b, ")");
+	add_child_excl(e, &b, f->child);
 	buf_addf(&b, " ORDER BY 1");
 	r = q(e, xtables[f->child].name, b.s);
 	buf_release(&b);
@@ -1207,6 +1246,29 @@ orphans(struct exp *e)
 				idset_release(&d);
 				continue;
 			}
+			if (f->rule == FK_STATE && e->default_state) {
+				if (pass > 0) {
+					idset_release(&d);
+					continue;
+				}
+				if ((r = fk_rows(e, f, &d, 1 + (d.n > 0))) == NULL) {
+					idset_release(&d);
+					return -1;
+				}
+				for (i = 0; i < PQntuples(r); i++)
+					note(e, "%s %s: %s %s; set to %" PRId64
+					    " (the first state)",
+					    xtables[f->child].name,
+					    PQgetvalue(r, i, 0), f->col,
+					    PQgetisnull(r, i, 1) ? "is NULL" :
+					    "has no state row", e->default_state);
+				PQclear(r);
+				for (i = 0; (size_t)i < d.n; i++)
+					idset_add(&e->setnull[k], d.v[i]);
+				idset_sort(&e->setnull[k]);
+				idset_release(&d);
+				continue;
+			}
 			before = e->drop[f->child].n;
 			if (d.n) {
 				if ((r = fk_rows(e, f, &d, 0)) == NULL) {
@@ -1227,16 +1289,21 @@ orphans(struct exp *e)
 				PQclear(r);
 			}
 			idset_release(&d);
-			if (f->rule == FK_REQUIRED && pass == 0) {
+			if ((f->rule == FK_REQUIRED || f->rule == FK_STATE) &&
+			    pass == 0) {
 				if ((r = fk_rows(e, f, NULL, 1)) == NULL)
 					return -1;
 				for (i = 0; i < PQntuples(r); i++) {
 					key = val_i64(r, i, 0);
 					if (idset_has(&e->drop[f->child], key))
 						continue;
-					note(e, "%s %s: skipped, %s is NULL",
+					note(e, "%s %s: skipped, %s is NULL%s",
 					    xtables[f->child].name,
-					    PQgetvalue(r, i, 0), f->col);
+					    PQgetvalue(r, i, 0), f->col,
+					    f->child == XT_SERIES ? " (Django "
+					    "allowed it) and no patch, cover or "
+					    "reference of the series has one" :
+					    "");
 					idset_add(&e->drop[f->child], key);
 				}
 				PQclear(r);
@@ -1253,6 +1320,140 @@ orphans(struct exp *e)
 			return 0;
 	}
 	return errorx("export: orphan removal does not settle");
+}
+
+/* Rows our schema refuses, and values it needs changed --------------------- */
+
+struct xrule {
+	enum xt		 t;
+	unsigned	 need;
+	const char	*cond;	/* on the base row b */
+	const char	*why;
+};
+
+static const struct xrule rules[] = {
+	{ XT_AUTH_TOKEN, 0, "b.key !~ '^[0-9a-f]{40}$'",
+	    "the key is not 40 lower-case hex digits (the user needs a new "
+	    "token)" },
+	{ XT_EMAIL_CONFIRMATION, 0, "b.type NOT IN ('registration', "
+	    "'userperson', 'optout')", "unknown confirmation type" },
+	{ XT_EMAIL_CONFIRMATION, 0, "b.key !~ '^[0-9a-f]{40}$'",
+	    "the key is not 40 lower-case hex digits" },
+	{ XT_EMAIL_CONFIRMATION, 0, "EXISTS (SELECT 1 FROM "
+	    "patchwork_emailconfirmation o WHERE o.key = b.key AND o.id < b.id)",
+	    "an older confirmation has the same key" },
+	{ XT_SERIES_DEPENDENCY, F_SERIES_DEPS,
+	    "b.from_series_id = b.to_series_id",
+	    "a series cannot depend on itself" },
+	{ XT_CI_CHECK, 0, "b.state NOT BETWEEN 0 AND 3",
+	    "state is not 0 to 3" },
+	{ XT_EVENT, 0, "b.category NOT IN ('cover-created', 'patch-created', "
+	    "'patch-completed', 'patch-state-changed', 'patch-delegated', "
+	    "'patch-relation-changed', 'check-created', 'series-created', "
+	    "'series-completed', 'cover-comment-created', "
+	    "'patch-comment-created')", "unknown category" },
+};
+
+static int
+apply_rules(struct exp *e)
+{
+	struct buf b = BUF_INIT;
+	PGresult *r;
+	size_t k;
+	int i;
+
+	for (k = 0; k < sizeof(rules) / sizeof(rules[0]); k++) {
+		if ((rules[k].need & e->feat) != rules[k].need)
+			continue;
+		buf_reset(&b);
+		buf_addf(&b, "SELECT b.%s FROM ", xtables[rules[k].t].key);
+		add_base(e, &b, rules[k].t, "b");
+		buf_addf(&b, " WHERE %s ORDER BY 1", rules[k].cond);
+		if ((r = q(e, xtables[rules[k].t].name, b.s)) == NULL) {
+			buf_release(&b);
+			return -1;
+		}
+		for (i = 0; i < PQntuples(r); i++) {
+			if (idset_has(&e->drop[rules[k].t], val_i64(r, i, 0)))
+				continue;
+			idset_add(&e->drop[rules[k].t], val_i64(r, i, 0));
+			note(e, "%s %s: skipped, %s", xtables[rules[k].t].name,
+			    PQgetvalue(r, i, 0), rules[k].why);
+		}
+		PQclear(r);
+		idset_sort(&e->drop[rules[k].t]);
+	}
+	buf_release(&b);
+	return 0;
+}
+
+/* Values the base SELECTs change on the way; each row reported. */
+static int
+changes(struct exp *e)
+{
+	struct buf b = BUF_INIT;
+	PGresult *r = NULL;
+	int i, rc = -1;
+
+	r = q(e, "state", "SELECT id FROM patchwork_state "
+	    "ORDER BY ordering, id LIMIT 1");
+	if (r == NULL)
+		goto out;
+	e->default_state = PQntuples(r) ? val_i64(r, 0, 0) : 0;
+	PQclear(r);
+
+	buf_adds(&b, "SELECT s.id, b.project_id FROM patchwork_series s JOIN ");
+	add_base(e, &b, XT_SERIES, "b");
+	buf_adds(&b, " ON b.id = s.id WHERE s.project_id IS NULL AND "
+	    "b.project_id IS NOT NULL ORDER BY 1");
+	if ((r = q(e, "series", b.s)) == NULL)
+		goto out;
+	for (i = 0; i < PQntuples(r); i++)
+		note(e, "series %s: no project in Django; given project %s, "
+		    "the project of its patches, cover or references",
+		    PQgetvalue(r, i, 0), PQgetvalue(r, i, 1));
+	PQclear(r);
+
+	r = q(e, "patch", e->feat & F_SPLIT ?
+	    "SELECT p.submission_ptr_id, p.hash, lower(p.hash::text) ~ "
+	    "'^[0-9a-f]{40}$' FROM patchwork_patch p WHERE p.hash IS NOT NULL "
+	    "AND p.hash::text !~ '^[0-9a-f]{40}$' ORDER BY 1" :
+	    "SELECT p.id, p.hash, lower(p.hash::text) ~ "
+	    "'^[0-9a-f]{40}$' FROM patchwork_patch p WHERE p.hash IS NOT NULL "
+	    "AND p.hash::text !~ '^[0-9a-f]{40}$' ORDER BY 1");
+	if (r == NULL)
+		goto out;
+	for (i = 0; i < PQntuples(r); i++)
+		note(e, "patch %s: hash '%s' %s", PQgetvalue(r, i, 0),
+		    PQgetvalue(r, i, 1), PQgetvalue(r, i, 2)[0] == 't' ?
+		    "lower-cased" : "is not 40 hex digits; set to NULL");
+	PQclear(r);
+
+	r = q(e, "bundle", "SELECT b.id, b.name, " SQL_BUNDLE_NAME " FROM "
+	    "patchwork_bundle b WHERE b.name = '' OR strpos(b.name, '/') > 0 "
+	    "ORDER BY 1");
+	if (r == NULL)
+		goto out;
+	for (i = 0; i < PQntuples(r); i++)
+		note(e, "bundle %s: name '%s' renamed '%s' (no '/' in a bundle "
+		    "name, which is a URL segment)", PQgetvalue(r, i, 0),
+		    PQgetvalue(r, i, 1), PQgetvalue(r, i, 2));
+	PQclear(r);
+
+	r = q(e, "email_optout", "SELECT o.email, lower(btrim(o.email)) FROM "
+	    "patchwork_emailoptout o WHERE o.email <> lower(btrim(o.email)) "
+	    "ORDER BY 1");
+	if (r == NULL)
+		goto out;
+	for (i = 0; i < PQntuples(r); i++)
+		note(e, "email_optout '%s': stored as '%s'",
+		    PQgetvalue(r, i, 0), PQgetvalue(r, i, 1));
+	PQclear(r);
+	r = NULL;
+	rc = 0;
+out:
+	buf_release(&b);
+	return rc;
 }
 
 /* Ghost cover letters (spec 1.6) -------------------------------------------- */
@@ -1387,6 +1588,9 @@ ghosts(struct exp *e)
 			if ((r = q(e, xtables[kids[k].t].name, b.s)) == NULL)
 				goto out;
 			for (i = 0; i < PQntuples(r); i++) {
+				if (idset_has(&e->drop[kids[k].t],
+				    val_i64(r, i, 0)))
+					continue;
 				idset_add(&e->drop[kids[k].t], val_i64(r, i, 0));
 				note(e, "%s %s: skipped, a %s on ghost patch %s",
 				    xtables[kids[k].t].name, PQgetvalue(r, i, 0),
@@ -1428,6 +1632,8 @@ events:
 			    e->mv[k].new_id);
 			continue;
 		}
+		if (idset_has(&e->drop[XT_EVENT], id))
+			continue;
 		idset_add(&e->drop[XT_EVENT], id);
 		note(e, "event %" PRId64 ": skipped, %s on ghost patch %s", id,
 		    PQgetvalue(r, i, 1), PQgetvalue(r, i, 2));
@@ -1763,7 +1969,8 @@ static const struct xfk *
 setnull_fk(enum xt t, const char *col, size_t *k)
 {
 	for (*k = 0; *k < NFKS; (*k)++)
-		if (fks[*k].child == t && fks[*k].rule == FK_SETNULL &&
+		if (fks[*k].child == t && (fks[*k].rule == FK_SETNULL ||
+		    fks[*k].rule == FK_STATE) &&
 		    strcmp(fks[*k].col, col) == 0)
 			return &fks[*k];
 	return NULL;
@@ -1810,6 +2017,18 @@ add_col_expr(struct buf *b, struct exp *e, enum xt t, enum xt fixt,
 		return;
 	case XC_PLAIN:
 		break;
+	}
+	if (setnull_fk(t, c->name, &k) && fks[k].rule == FK_STATE &&
+	    e->default_state) {
+		buf_addf(b, "CASE WHEN %s IS NULL", col);
+		if (e->setnull[k].n) {
+			buf_addf(b, " OR %s = ANY(", col);
+			add_array(b, &e->setnull[k]);
+			buf_adds(b, "::bigint[])");
+		}
+		buf_addf(b, " THEN %" PRId64 " ELSE %s END", e->default_state,
+		    col);
+		return;
 	}
 	if (setnull_fk(t, c->name, &k) && e->setnull[k].n) {
 		buf_addf(b, "CASE WHEN %s = ANY(", col);
@@ -1971,6 +2190,18 @@ count_rows(struct exp *e)
 		}
 		e->nread[t] = val_i64(r, 0, 0);
 		PQclear(r);
+		if (t == XT_EMAIL_OPTOUT) {
+			/* The base merges addresses equal once lower-cased. */
+			e->nwrite[t] = e->nread[t];
+			if ((r = q(e, "email_optout", "SELECT count(*) FROM "
+			    "patchwork_emailoptout")) == NULL) {
+				buf_release(&b);
+				return -1;
+			}
+			e->nread[t] = val_i64(r, 0, 0);
+			PQclear(r);
+			continue;
+		}
 		n = e->nread[t] - (int64_t)e->drop[t].n;
 		if (t == XT_PATCH && !(e->feat & F_SPLIT))
 			for (i = 0; i < e->ghosts.n; i++)
@@ -2382,8 +2613,8 @@ export_run(const struct export_opts *o, FILE *out, int *unavailable)
 		    "%s), time zone %s\n", e.level, e.tz);
 	if (check_zone(&e) < 0 || local_since(&e) < 0 || dst_gap(&e) < 0)
 		goto out;
-	if (ghosts(&e) < 0 || orphans(&e) < 0 || users_report(&e) < 0 ||
-	    count_rows(&e) < 0)
+	if (apply_rules(&e) < 0 || changes(&e) < 0 || ghosts(&e) < 0 ||
+	    orphans(&e) < 0 || users_report(&e) < 0 || count_rows(&e) < 0)
 		goto out;
 	if (write_header(&e) < 0 || write_fixed(&e, EXPORT_PREAMBLE) < 0)
 		goto out;
@@ -2391,6 +2622,7 @@ export_run(const struct export_opts *o, FILE *out, int *unavailable)
 		if (copy_table(&e, t) < 0)
 			goto out;
 	write_fixed(&e, EXPORT_POSTAMBLE);
+	fputs("-- end of export\n", out);
 	if (fflush(out) == EOF || ferror(out)) {
 		error("export: write");
 		goto out;
