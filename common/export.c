@@ -1754,20 +1754,31 @@ check_zone(struct exp *e)
 	}
 	p[0] = s.s;
 	p[1] = h.s;
-	r = qv(e, "time zone search", "SELECT z.name, count(*) FROM "
-	    "pg_timezone_names z, unnest($1::timestamptz[], "
-	    "$2::timestamptz[]) AS u(s, h) WHERE (u.s AT TIME ZONE z.name) = "
-	    "(u.h AT TIME ZONE 'UTC') GROUP BY z.name "
-	    "ORDER BY 2 DESC, length(z.name), 1 LIMIT 1", 2, p);
+	/*
+	 * Zones that fit best; region names only, Patchwork's default first
+	 * when it is among them (the data cannot tell apart zones that had
+	 * the same offsets on those days).
+	 */
+	r = qv(e, "time zone search", "WITH f AS (SELECT z.name, count(*) "
+	    "AS n FROM pg_timezone_names z, unnest($1::timestamptz[], "
+	    "$2::timestamptz[]) AS u(s, h) WHERE z.name LIKE '%/%' AND "
+	    "z.name NOT LIKE 'Etc/%' AND z.name NOT LIKE 'posix/%' AND "
+	    "z.name NOT LIKE 'right/%' AND (u.s AT TIME ZONE z.name) = "
+	    "(u.h AT TIME ZONE 'UTC') GROUP BY z.name), b AS (SELECT * FROM f "
+	    "WHERE n = (SELECT max(n) FROM f) ORDER BY name = '"
+	    EXPORT_DEFAULT_TZ "' DESC, name) SELECT (SELECT string_agg(name, "
+	    "', ') FROM (SELECT name FROM b LIMIT 4) x) || CASE WHEN "
+	    "(SELECT count(*) FROM b) > 4 THEN ', ...' ELSE '' END, "
+	    "(SELECT max(n) FROM b) WHERE EXISTS (SELECT 1 FROM b)", 2, p);
 	if (r == NULL)
 		goto out;
 	if (PQntuples(r) && val_i64(r, 0, 1) > agree)
 		log_warnx("export: warning: --time-zone %s looks wrong: only "
 		    "%d of %d sampled mails agree with their Date: header, "
-		    "against %s for %s; was Django's TIME_ZONE %s? (dates are "
-		    "converted with %s as asked)", e->tz, agree, n,
-		    PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 0),
-		    PQgetvalue(r, 0, 0), e->tz);
+		    "against %s for %s; give Django's TIME_ZONE with "
+		    "--time-zone (dates are converted with %s as asked)",
+		    e->tz, agree, n, PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 0),
+		    e->tz);
 	else
 		log_warnx("export: warning: only %d of %d sampled mails agree "
 		    "with their Date: header under --time-zone %s, and no "
@@ -2249,6 +2260,13 @@ print_summary(struct exp *e)
 	PGresult *r;
 	int i, t;
 
+	if (e->o->quiet) {
+		/* Only what needs a look. */
+		if (e->nnotes)
+			fprintf(stderr, "rows skipped or changed (%" PRId64
+			    "):\n%s", e->nnotes, e->notes.s);
+		return 0;
+	}
 	fprintf(stderr, "source: Django Patchwork, schema of migration %s%s%s"
 	    "%s\n", e->level, e->migration[0] ? " (django_migrations: " : "",
 	    e->migration, e->migration[0] ? ")" : "");
@@ -2550,9 +2568,13 @@ session_setup(struct exp *e)
 		return -1;
 	e->sql_ascii = strcmp(PQgetvalue(r, 0, 0), "SQL_ASCII") == 0;
 	PQclear(r);
-	if (e->sql_ascii)
+	if (e->sql_ascii) {
+		/* The server would refuse to send invalid UTF-8: take bytes. */
+		if (qdo(e, "session", "SET client_encoding = 'SQL_ASCII'") < 0)
+			return -1;
 		log_warnx("export: the Django database is SQL_ASCII: text that "
 		    "is not UTF-8 is read as Windows-1252 and reported");
+	}
 	return qdo(e, "snapshot",
 	    "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
 }
