@@ -906,9 +906,16 @@ half:
 
 /* Source SELECTs ------------------------------------------------------------- */
 
-/* Our hash is NULL or 40 lower-case hex digits. */
-#define SQL_HASH "CASE WHEN lower(p.hash::text) ~ '^[0-9a-f]{40}$' " \
+/*
+ * Our hash is NULL or 40 lower-case hex digits.  ltrim() with a set is
+ * much cheaper than a regular expression over millions of rows.
+ */
+#define SQL_HASH "CASE WHEN ltrim(p.hash::text, '0123456789abcdef') = '' " \
+	"AND length(p.hash) = 40 THEN p.hash::text " \
+	"WHEN lower(p.hash::text) ~ '^[0-9a-f]{40}$' " \
 	"THEN lower(p.hash::text) END AS hash"
+#define SQL_BAD_HASH "p.hash IS NOT NULL AND (length(p.hash) <> 40 OR " \
+	"ltrim(p.hash::text, '0123456789abcdef') <> '')"
 #define SQL_BUNDLE_NAME "CASE WHEN b.name = '' THEN 'bundle-' || b.id " \
 	"ELSE replace(b.name, '/', '-') END"
 
@@ -1115,207 +1122,163 @@ add_act_time(struct buf *b, const char *col)
 }
 
 
-/* Ghost rows are not patches: no orphan check reports on them. */
-static void
-add_child_excl(struct exp *e, struct buf *b, enum xt child)
-{
-	if (child != XT_PATCH || e->ghosts.n == 0)
-		return;
-	buf_adds(b, " AND b.id <> ALL(");
-	add_array(b, &e->ghosts);
-	buf_adds(b, "::bigint[])");
-}
-
 /*
- * Values of a column whose parent row is missing or dropped.  Children of
- * ghost patches are not orphans: the ghost rules deal with them, and the
- * moved replies stay valid parents for their events.
+ * One pass over a child table finds every foreign key of its rows that is
+ * NULL where ours is NOT NULL, or points at a parent row that is missing
+ * or dropped: one scan with a hash join per parent, whatever the number
+ * of keys.  Children of ghost patches are not orphans: the ghost rules
+ * deal with them (before 0043 a ghost is not in the patch rows at all).
+ * Result: the row's key, then per foreign key the offending value as
+ * text ('' for NULL), or NULL when that key is fine.
  */
-static int
-fk_dangling(struct exp *e, const struct xfk *f, struct idset *out)
+static PGresult *
+orphan_query(struct exp *e, enum xt child, const size_t *fk, int nfk)
 {
-	struct buf b = BUF_INIT;
+	struct buf b = BUF_INIT, bad = BUF_INIT, where = BUF_INIT;
 	PGresult *r;
-	int i, rc = -1;
+	int j;
 
-	buf_addf(&b, "SELECT DISTINCT b.%s FROM ", f->col);
-	add_base(e, &b, f->child, "b");
-	buf_addf(&b, " WHERE b.%s IS NOT NULL AND (NOT EXISTS (SELECT 1 FROM ",
-	    f->col);
-	add_base(e, &b, f->parent, "p");
-	buf_addf(&b, " WHERE p.%s = b.%s)", xtables[f->parent].key, f->col);
-	if (e->drop[f->parent].n) {
-		buf_addf(&b, " OR b.%s = ANY(", f->col);
-		add_array(&b, &e->drop[f->parent]);
-		buf_adds(&b, "::bigint[])");
+	buf_addf(&b, "SELECT b.%s", xtables[child].key);
+	for (j = 0; j < nfk; j++) {
+		const struct xfk *f = &fks[fk[j]];
+
+		buf_reset(&bad);
+		buf_addf(&bad, "(b.%s IS NOT NULL AND (p%d.k IS NULL", f->col, j);
+		if (e->drop[f->parent].n) {
+			buf_addf(&bad, " OR b.%s = ANY(", f->col);
+			add_array(&bad, &e->drop[f->parent]);
+			buf_adds(&bad, "::bigint[])");
+		}
+		buf_adds(&bad, ")");
+		if (f->parent == XT_PATCH && e->ghosts.n) {
+			buf_addf(&bad, " AND b.%s <> ALL(", f->col);
+			add_array(&bad, &e->ghosts);
+			buf_adds(&bad, "::bigint[])");
+		}
+		buf_adds(&bad, ")");
+		if (f->rule == FK_REQUIRED || f->rule == FK_STATE)
+			buf_addf(&bad, " OR b.%s IS NULL", f->col);
+		buf_addf(&b, ", CASE WHEN %s THEN coalesce(b.%s::text, '') END",
+		    bad.s, f->col);
+		buf_addf(&where, "%s(%s)", j ? " OR " : "", bad.s);
 	}
-	buf_adds(&b, ")");
-	add_child_excl(e, &b, f->child);
-	if (f->parent == XT_PATCH && e->ghosts.n) {
-		buf_addf(&b, " AND b.%s <> ALL(", f->col);
+	buf_adds(&b, " FROM ");
+	add_base(e, &b, child, "b");
+	for (j = 0; j < nfk; j++) {
+		const struct xfk *f = &fks[fk[j]];
+
+		buf_addf(&b, " LEFT JOIN (SELECT x.%s AS k FROM ",
+		    xtables[f->parent].key);
+		add_base(e, &b, f->parent, "x");
+		buf_addf(&b, ") p%d ON p%d.k = b.%s", j, j, f->col);
+	}
+	buf_addf(&b, " WHERE (%s)", where.s);
+	if (child == XT_PATCH && e->ghosts.n) {
+		buf_adds(&b, " AND b.id <> ALL(");
 		add_array(&b, &e->ghosts);
 		buf_adds(&b, "::bigint[])");
 	}
-	if ((r = q(e, xtables[f->child].name, b.s)) == NULL)
-		goto out;
-	for (i = 0; i < PQntuples(r); i++)
-		idset_add(out, val_i64(r, i, 0));
-	PQclear(r);
-	idset_sort(out);
-	rc = 0;
-out:
+	buf_adds(&b, " ORDER BY 1");
+	r = q(e, xtables[child].name, b.s);
 	buf_release(&b);
-	return rc;
-}
-
-/*
- * Rows of child whose column holds one of vals; nulls 1: whose column is
- * NULL instead; nulls 2: either.
- */
-static PGresult *
-fk_rows(struct exp *e, const struct xfk *f, struct idset *vals, int nulls)
-{
-	struct buf b = BUF_INIT;
-	PGresult *r;
-
-	buf_addf(&b, "SELECT b.%s, b.%s FROM ", xtables[f->child].key, f->col);
-	add_base(e, &b, f->child, "b");
-	buf_adds(&b, " WHERE (");
-	if (nulls == 2)
-		buf_addf(&b, "b.%s IS NULL OR ", f->col);
-	if (nulls == 1)
-		buf_addf(&b, "b.%s IS NULL", f->col);
-	else {
-		buf_addf(&b, "b.%s = ANY(", f->col);
-		add_array(&b, vals);
-		buf_adds(&b, "::bigint[])");
-	}
-	buf_adds(&b, ")");
-	add_child_excl(e, &b, f->child);
-	buf_addf(&b, " ORDER BY 1");
-	r = q(e, xtables[f->child].name, b.s);
-	buf_release(&b);
+	buf_release(&bad);
+	buf_release(&where);
 	return r;
 }
 
 static int
 orphans(struct exp *e)
 {
-	int grew[XT__MAX], pass, changed, i;
-	size_t k;
-	struct idset d;
+	int grew[XT__MAX], next[XT__MAX], pass, changed, t, i, j, nfk;
+	size_t k, fk[NFKS];
 	PGresult *r;
-	int64_t key;
-	size_t before;
+	int64_t key, v;
+	const char *val;
 
-	for (i = 0; i < XT__MAX; i++)
-		grew[i] = 1;
+	for (t = 0; t < XT__MAX; t++)
+		grew[t] = 1;
 	for (pass = 0; pass < 50; pass++) {
 		changed = 0;
-		for (k = 0; k < NFKS; k++) {
-			const struct xfk *f = &fks[k];
+		memset(next, 0, sizeof(next));
+		for (t = 0; t < XT__MAX; t++) {
+			int wanted = pass == 0;
 
-			if ((f->need & e->feat) != f->need)
-				continue;
-			/* Only a parent that lost rows can orphan more. */
-			if (!grew[f->parent] && pass > 0)
-				continue;
-			memset(&d, 0, sizeof(d));
-			if (fk_dangling(e, f, &d) < 0)
-				return -1;
-			if (f->rule == FK_SETNULL) {
-				if (d.n && (r = fk_rows(e, f, &d, 0)) == NULL) {
-					idset_release(&d);
-					return -1;
-				}
-				for (i = 0; d.n && i < PQntuples(r); i++) {
-					if (idset_has(&e->setnull[k],
-					    val_i64(r, i, 1)))
-						continue;
-					note(e, "%s %s: %s %s has no %s row; "
-					    "set to NULL", xtables[f->child].name,
-					    PQgetvalue(r, i, 0), f->col,
-					    PQgetvalue(r, i, 1),
-					    xtables[f->parent].name);
-				}
-				if (d.n)
-					PQclear(r);
-				for (i = 0; (size_t)i < d.n; i++)
-					idset_add(&e->setnull[k], d.v[i]);
-				idset_sort(&e->setnull[k]);
-				idset_release(&d);
-				continue;
-			}
-			if (f->rule == FK_STATE && e->default_state) {
-				if (pass > 0) {
-					idset_release(&d);
+			nfk = 0;
+			for (k = 0; k < NFKS; k++) {
+				if (fks[k].child != (enum xt)t ||
+				    (fks[k].need & e->feat) != fks[k].need)
 					continue;
-				}
-				if ((r = fk_rows(e, f, &d, 1 + (d.n > 0))) == NULL) {
-					idset_release(&d);
-					return -1;
-				}
-				for (i = 0; i < PQntuples(r); i++)
-					note(e, "%s %s: %s %s; set to %" PRId64
-					    " (the first state)",
-					    xtables[f->child].name,
-					    PQgetvalue(r, i, 0), f->col,
-					    PQgetisnull(r, i, 1) ? "is NULL" :
-					    "has no state row", e->default_state);
-				PQclear(r);
-				for (i = 0; (size_t)i < d.n; i++)
-					idset_add(&e->setnull[k], d.v[i]);
-				idset_sort(&e->setnull[k]);
-				idset_release(&d);
+				fk[nfk++] = k;
+				/* Only a parent that lost rows orphans more. */
+				wanted |= grew[fks[k].parent];
+			}
+			if (nfk == 0 || !wanted)
 				continue;
-			}
-			before = e->drop[f->child].n;
-			if (d.n) {
-				if ((r = fk_rows(e, f, &d, 0)) == NULL) {
-					idset_release(&d);
-					return -1;
-				}
-				for (i = 0; i < PQntuples(r); i++) {
-					key = val_i64(r, i, 0);
-					if (idset_has(&e->drop[f->child], key))
+			if ((r = orphan_query(e, t, fk, nfk)) == NULL)
+				return -1;
+			for (i = 0; i < PQntuples(r); i++) {
+				key = val_i64(r, i, 0);
+				for (j = 0; j < nfk; j++) {
+					const struct xfk *f = &fks[fk[j]];
+					int null;
+
+					if (PQgetisnull(r, i, j + 1) ||
+					    idset_has(&e->drop[t], key))
 						continue;
-					note(e, "%s %s: skipped, %s %s has no "
-					    "%s row", xtables[f->child].name,
-					    PQgetvalue(r, i, 0), f->col,
-					    PQgetvalue(r, i, 1),
-					    xtables[f->parent].name);
-					idset_add(&e->drop[f->child], key);
-				}
-				PQclear(r);
-			}
-			idset_release(&d);
-			if ((f->rule == FK_REQUIRED || f->rule == FK_STATE) &&
-			    pass == 0) {
-				if ((r = fk_rows(e, f, NULL, 1)) == NULL)
-					return -1;
-				for (i = 0; i < PQntuples(r); i++) {
-					key = val_i64(r, i, 0);
-					if (idset_has(&e->drop[f->child], key))
+					val = PQgetvalue(r, i, j + 1);
+					null = *val == '\0';
+					v = null ? 0 : strtoll(val, NULL, 10);
+					if (f->rule == FK_SETNULL ||
+					    (f->rule == FK_STATE &&
+					    e->default_state)) {
+						if (!null &&
+						    idset_has(&e->setnull[fk[j]], v))
+							continue;
+						if (f->rule == FK_SETNULL)
+							note(e, "%s %s: %s %s has "
+							    "no %s row; set to NULL",
+							    xtables[t].name,
+							    PQgetvalue(r, i, 0),
+							    f->col, val,
+							    xtables[f->parent].name);
+						else
+							note(e, "%s %s: %s %s; set "
+							    "to %" PRId64 " (the "
+							    "first state)",
+							    xtables[t].name,
+							    PQgetvalue(r, i, 0),
+							    f->col, null ? "is NULL" :
+							    "has no state row",
+							    e->default_state);
+						if (!null)
+							idset_add(&e->setnull[fk[j]],
+							    v);
 						continue;
-					note(e, "%s %s: skipped, %s is NULL%s",
-					    xtables[f->child].name,
-					    PQgetvalue(r, i, 0), f->col,
-					    f->child == XT_SERIES ? " (Django "
-					    "allowed it) and no patch, cover or "
-					    "reference of the series has one" :
-					    "");
-					idset_add(&e->drop[f->child], key);
+					}
+					if (null)
+						note(e, "%s %s: skipped, %s is "
+						    "NULL%s", xtables[t].name,
+						    PQgetvalue(r, i, 0), f->col,
+						    t == XT_SERIES ? " (Django "
+						    "allowed it) and no patch, "
+						    "cover or reference of the "
+						    "series has one" : "");
+					else
+						note(e, "%s %s: skipped, %s %s has "
+						    "no %s row", xtables[t].name,
+						    PQgetvalue(r, i, 0), f->col,
+						    val, xtables[f->parent].name);
+					idset_add(&e->drop[t], key);
+					next[t] = 1;
+					changed = 1;
 				}
-				PQclear(r);
 			}
-			idset_sort(&e->drop[f->child]);
-			if (e->drop[f->child].n != before) {
-				grew[f->child] = 2;
-				changed = 1;
-			}
+			PQclear(r);
+			idset_sort(&e->drop[t]);
+			for (j = 0; j < nfk; j++)
+				idset_sort(&e->setnull[fk[j]]);
 		}
-		for (i = 0; i < XT__MAX; i++)
-			grew[i] = grew[i] == 2;
+		memcpy(grew, next, sizeof(grew));
 		if (!changed)
 			return 0;
 	}
@@ -1416,11 +1379,11 @@ changes(struct exp *e)
 
 	r = q(e, "patch", e->feat & F_SPLIT ?
 	    "SELECT p.submission_ptr_id, p.hash, lower(p.hash::text) ~ "
-	    "'^[0-9a-f]{40}$' FROM patchwork_patch p WHERE p.hash IS NOT NULL "
-	    "AND p.hash::text !~ '^[0-9a-f]{40}$' ORDER BY 1" :
+	    "'^[0-9a-f]{40}$' FROM patchwork_patch p WHERE " SQL_BAD_HASH
+	    " ORDER BY 1" :
 	    "SELECT p.id, p.hash, lower(p.hash::text) ~ "
-	    "'^[0-9a-f]{40}$' FROM patchwork_patch p WHERE p.hash IS NOT NULL "
-	    "AND p.hash::text !~ '^[0-9a-f]{40}$' ORDER BY 1");
+	    "'^[0-9a-f]{40}$' FROM patchwork_patch p WHERE " SQL_BAD_HASH
+	    " ORDER BY 1");
 	if (r == NULL)
 		goto out;
 	for (i = 0; i < PQntuples(r); i++)
@@ -1792,6 +1755,109 @@ out:
 	return rc;
 }
 
+/* Stream the rows of a SELECT through COPY; fn gets each line's fields. */
+typedef int (*row_fn)(void *, char **fields, int nfields);
+
+static int
+copy_rows(struct exp *e, const char *what, const char *select, row_fn fn,
+    void *arg)
+{
+	struct buf b = BUF_INIT;
+	PGresult *r;
+	char *row = NULL, *f[16], *p;
+	int n, nf, rc = -1, failed = 0;
+
+	buf_addf(&b, "COPY (%s) TO STDOUT", select);
+	r = PQexec(e->c, b.s);
+	buf_release(&b);
+	if (PQresultStatus(r) != PGRES_COPY_OUT)
+		return pg_fail(e, r, what);
+	PQclear(r);
+	while ((n = PQgetCopyData(e->c, &row, 0)) > 0) {
+		if (n && row[n - 1] == '\n')
+			row[n - 1] = '\0';
+		for (nf = 0, p = row; nf < 16; ) {
+			f[nf++] = p;
+			if ((p = strchr(p, '\t')) == NULL)
+				break;
+			*p++ = '\0';
+		}
+		if (!failed && fn(arg, f, nf) < 0)
+			failed = 1;
+		PQfreemem(row);
+	}
+	r = PQgetResult(e->c);
+	if (n == -2 || PQresultStatus(r) != PGRES_COMMAND_OK) {
+		pg_fail(e, r, what);
+		r = NULL;
+	} else
+		rc = failed ? -1 : 0;
+	PQclear(r);
+	while ((r = PQgetResult(e->c)) != NULL)
+		PQclear(r);
+	return rc;
+}
+
+/*
+ * Scoring of the split: at each local-looking event, (UTC-looking events
+ * before it) - (local-looking events before it); the best split
+ * maximises that plus the number of local ones in all.
+ */
+struct switch_scan {
+	int64_t	 nutc, nloc;		/* so far, then in all */
+	int64_t	 max_l;			/* latest true instant of a UTC one */
+	int	 have_l;
+	int64_t	 best;			/* best score so far */
+	int64_t	 best_id, best_s, best_off, best_l;
+	int64_t	 best_utc_before, best_loc_before;
+	int	 best_have_l;
+};
+
+static int
+switch_row(void *arg, char **f, int nf)
+{
+	struct switch_scan *sw = arg;
+	int64_t id, s, ne, np, off, gap, tol;
+	int loc;
+
+	if (nf < 4 || strcmp(f[3], "\\N") == 0)
+		return 0;
+	id = strtoll(f[0], NULL, 10);
+	s = strtoll(f[1], NULL, 10);
+	ne = strtoll(f[2], NULL, 10);
+	np = strtoll(f[3], NULL, 10);
+	off = ne - s;
+	gap = ne - np;
+	if (off == 0)
+		return 0;
+	tol = llabs(off) / 2 < 3600 ? llabs(off) / 2 : 3600;
+	if (llabs(gap - off) <= tol)
+		loc = 1;
+	else if (llabs(gap) <= tol)
+		loc = 0;
+	else
+		return 0;
+	if (loc && sw->nutc - sw->nloc > sw->best) {
+		sw->best = sw->nutc - sw->nloc;
+		sw->best_id = id;
+		sw->best_s = s;
+		sw->best_off = off;
+		sw->best_l = sw->max_l;
+		sw->best_have_l = sw->have_l;
+		sw->best_utc_before = sw->nutc;
+		sw->best_loc_before = sw->nloc;
+	}
+	if (loc)
+		sw->nloc++;
+	else {
+		sw->nutc++;
+		if (!sw->have_l || ne > sw->max_l)
+			sw->max_l = ne;
+		sw->have_l = 1;
+	}
+	return 0;
+}
+
 /*
  * Patchwork 3.2 writes event, check and confirmation dates in local time
  * where 3.0 and 3.1 wrote UTC (spec 1.8).  Find the switch from
@@ -1824,50 +1890,48 @@ local_since(struct exp *e)
 	 * Only events within an hour (or half the offset) of the patch's
 	 * mail date, or of that plus the offset, say anything: archive
 	 * imports create events years after the mails.  The switch is the
-	 * event id that best splits them into UTC before and local after.
+	 * event id that best splits them into UTC before and local after;
+	 * the rows stream through COPY and are scored here, in one pass.
 	 */
-	buf_adds(&b, "WITH x AS (SELECT e.id, e.date AS s, "
-	    "extract(epoch FROM (e.date AT TIME ZONE " SQL_TZ ") - "
-	    "(p.date AT TIME ZONE " SQL_TZ ")) AS gap, "
-	    "extract(epoch FROM (e.date AT TIME ZONE " SQL_TZ ") - "
-	    "(e.date AT TIME ZONE 'UTC')) AS off "
-	    "FROM patchwork_event e JOIN ");
-	add_base(e, &b, XT_PATCH, "p");
-	buf_adds(&b, " ON p.id = e.patch_id WHERE e.category = "
-	    "'patch-created'), "
-	    "y AS (SELECT id, s, off, CASE "
-	    "WHEN abs(gap - off) <= least(3600, abs(off) / 2) THEN true "
-	    "WHEN abs(gap) <= least(3600, abs(off) / 2) THEN false END AS loc "
-	    "FROM x WHERE off <> 0), "
-	    "z AS (SELECT id, s, off, loc, "
-	    "count(*) FILTER (WHERE NOT loc) OVER (ORDER BY id ROWS BETWEEN "
-	    "UNBOUNDED PRECEDING AND 1 PRECEDING) AS ub, "
-	    "count(*) FILTER (WHERE loc) OVER (ORDER BY id ROWS BETWEEN "
-	    "CURRENT ROW AND UNBOUNDED FOLLOWING) AS lf "
-	    "FROM y WHERE loc IS NOT NULL), "
-	    "f AS (SELECT * FROM z WHERE loc ORDER BY ub + lf DESC, id "
-	    "LIMIT 1) "
-	    "SELECT f.id, CASE WHEN f.off > 0 THEN greatest(f.s - "
-	    "make_interval(secs => f.off::float8), (SELECT max((z.s AT TIME "
-	    "ZONE " SQL_TZ ") AT TIME ZONE 'UTC') FROM z WHERE NOT z.loc AND "
-	    "z.id < f.id)) ELSE f.s END::text, f.lf, (SELECT count(*) FROM z "
-	    "WHERE NOT z.loc AND z.id > f.id) FROM f "
-	    "WHERE f.ub + f.lf > (SELECT count(*) FROM z WHERE NOT z.loc)");
-	if ((r = q(e, "3.2 local times", b.s)) == NULL)
-		goto out;
-	if (PQntuples(r) == 1) {
-		snprintf(e->local_since, sizeof(e->local_since), "%s",
-		    PQgetvalue(r, 0, 1));
-		log_warnx("export: patch-created events from event %s on (%s "
-		    "of them, %s not) carry local times, as Patchwork 3.2 writes: "
-		    "event, check, confirmation and notification dates stored "
-		    "at or after %s are taken as correct instants, older ones "
-		    "as UTC; override with --local-since TIME or "
-		    "--local-since none", PQgetvalue(r, 0, 0),
-		    PQgetvalue(r, 0, 2), PQgetvalue(r, 0, 3), e->local_since);
+	{
+		struct switch_scan sw;
+
+		memset(&sw, 0, sizeof(sw));
+		sw.best = INT64_MIN;
+		buf_adds(&b, "SELECT e.id, extract(epoch FROM e.date)::bigint, "
+		    "extract(epoch FROM e.date AT TIME ZONE " SQL_TZ
+		    ")::bigint, extract(epoch FROM p.date AT TIME ZONE " SQL_TZ
+		    ")::bigint FROM patchwork_event e JOIN ");
+		add_base(e, &b, XT_PATCH, "p");
+		buf_adds(&b, " ON p.id = e.patch_id WHERE e.category = "
+		    "'patch-created' ORDER BY e.id");
+		if (copy_rows(e, "3.2 local times", b.s, switch_row, &sw) < 0)
+			goto out;
+		if (sw.nloc && sw.best + sw.nloc > sw.nutc) {
+			int64_t theta = sw.best_s;
+			char when[40];
+
+			/* See the spec, 1.8: between the last UTC-looking
+			 * event and the first local one, less the offset. */
+			if (sw.best_off > 0) {
+				theta = sw.best_s - sw.best_off;
+				if (sw.best_have_l && sw.best_l > theta)
+					theta = sw.best_l;
+			}
+			fmt_utc(when, sizeof(when), theta);
+			snprintf(e->local_since, sizeof(e->local_since), "%s",
+			    when);
+			log_warnx("export: patch-created events from event %"
+			    PRId64 " on (%" PRId64 " of them, %" PRId64 " not) "
+			    "carry local times, as Patchwork 3.2 writes: event, "
+			    "check, confirmation and notification dates stored "
+			    "at or after %s are taken as correct instants, older "
+			    "ones as UTC; override with --local-since TIME or "
+			    "--local-since none", sw.best_id,
+			    sw.nloc - sw.best_loc_before,
+			    sw.nutc - sw.best_utc_before, e->local_since);
+		}
 	}
-	PQclear(r);
-	r = NULL;
 set:
 	{
 		const char *p = e->local_since;
@@ -1901,28 +1965,60 @@ dst_gap(struct exp *e)
 	};
 	struct buf b = BUF_INIT;
 	PGresult *r = NULL;
+	char *gaps = NULL;
+	const char *param[1];
 	size_t k;
-	int i, rc = -1;
+	int i, np = 0, rc = -1;
 	int64_t naive, hdr;
 	struct fix *fx;
 
-#define GAP_COND(c) \
+	/*
+	 * The candidates were stored in [T, T + jump) for a spring-forward
+	 * transition T.  From PostgreSQL 14 the transitions (1900 to 2100,
+	 * found day by day, then to 15 minutes) become one multirange and
+	 * each row costs a binary search; before, each row is tested by
+	 * converting it back and forth.
+	 */
+	if (PQserverVersion(e->c) >= 140000) {
+		r = q(e, "DST transitions", "WITH o AS (SELECT d, (d AT TIME "
+		    "ZONE " SQL_TZ ") - (d AT TIME ZONE 'UTC') AS off FROM "
+		    "generate_series(timestamptz '1900-01-01 00:00+00', "
+		    "timestamptz '2100-01-01 00:00+00', interval '1 day') d), "
+		    "j AS (SELECT d, off, lead(off) OVER (ORDER BY d) AS noff "
+		    "FROM o), h AS (SELECT t, (t AT TIME ZONE " SQL_TZ ") - "
+		    "(t AT TIME ZONE 'UTC') AS off FROM j, generate_series(j.d, "
+		    "j.d + interval '1 day', interval '15 min') t "
+		    "WHERE j.noff > j.off), k AS (SELECT t, off - lag(off) OVER "
+		    "(ORDER BY t) AS jump FROM h) SELECT coalesce(range_agg("
+		    "tstzrange(t, t + jump))::text, '{}') FROM k "
+		    "WHERE jump > interval '0'");
+		if (r == NULL)
+			goto out;
+		gaps = xstrdup(PQgetvalue(r, 0, 0));
+		PQclear(r);
+		r = NULL;
+		param[0] = gaps;
+		np = 1;
+	}
+#define GAP_COND(c) (np ? "$1::tstzmultirange @> " c : \
 	"(((" c " AT TIME ZONE " SQL_TZ ") - interval '1 hour') AT TIME ZONE " \
 	SQL_TZ ") AT TIME ZONE " SQL_TZ " <> (" c " AT TIME ZONE " SQL_TZ \
-	") - interval '1 hour'"
+	") - interval '1 hour'")
 
 	for (k = 0; k < sizeof(mail) / sizeof(mail[0]); k++) {
 		buf_reset(&b);
 		buf_adds(&b, "SELECT b.id, (b.date AT TIME ZONE " SQL_TZ
 		    ")::text, " SQL_DATE_LINE " FROM ");
 		add_base(e, &b, mail[k], "b");
-		buf_adds(&b, " WHERE " GAP_COND("b.date") " ORDER BY 1");
-		if ((r = q(e, "DST gap", b.s)) == NULL)
+		buf_adds(&b, " WHERE ");
+		buf_adds(&b, GAP_COND("b.date"));
+		buf_adds(&b, " ORDER BY 1");
+		if ((r = qv(e, "DST gap", b.s, np, param)) == NULL)
 			goto out;
 		for (i = 0; i < PQntuples(r); i++) {
 			if (parse_naive(PQgetvalue(r, i, 1), &naive) == 0 &&
 			    parse_mail_date(PQgetvalue(r, i, 2), &hdr) == 0 &&
-			    hdr == naive - 3600) {
+			    (hdr == naive - 3600 || hdr == naive - 1800)) {
 				e->fix[mail[k]] = xreallocarray(e->fix[mail[k]],
 				    e->nfix[mail[k]] + 1, sizeof(*fx));
 				fx = &e->fix[mail[k]][e->nfix[mail[k]]++];
@@ -1943,21 +2039,23 @@ dst_gap(struct exp *e)
 		r = NULL;
 	}
 	for (k = 0; k < sizeof(other) / sizeof(other[0]); k++) {
-		char cond[1024];
+		char col[64];
 
+		snprintf(col, sizeof(col), "b.%s", other[k].col);
 		buf_reset(&b);
-		buf_addf(&b, "SELECT b.%s, (b.%s AT TIME ZONE " SQL_TZ
-		    ")::text FROM ", xtables[other[k].t].key, other[k].col);
+		buf_addf(&b, "SELECT b.%s, (%s AT TIME ZONE " SQL_TZ
+		    ")::text FROM ", xtables[other[k].t].key, col);
 		add_base(e, &b, other[k].t, "b");
-		snprintf(cond, sizeof(cond), " WHERE b.%s < " SQL_SINCE
-		    " AND ", other[k].col);
-		buf_adds(&b, cond);
-		/* GAP_COND with the column spliced in (a fixed name). */
-		buf_addf(&b, "(((b.%s AT TIME ZONE " SQL_TZ ") - interval "
-		    "'1 hour') AT TIME ZONE " SQL_TZ ") AT TIME ZONE " SQL_TZ
-		    " <> (b.%s AT TIME ZONE " SQL_TZ ") - interval '1 hour' "
-		    "ORDER BY 1", other[k].col, other[k].col);
-		if ((r = q(e, "DST gap", b.s)) == NULL)
+		buf_addf(&b, " WHERE %s < " SQL_SINCE " AND ", col);
+		if (np)
+			buf_addf(&b, "$1::tstzmultirange @> %s", col);
+		else
+			buf_addf(&b, "(((%s AT TIME ZONE " SQL_TZ ") - interval "
+			    "'1 hour') AT TIME ZONE " SQL_TZ ") AT TIME ZONE "
+			    SQL_TZ " <> (%s AT TIME ZONE " SQL_TZ ") - "
+			    "interval '1 hour'", col, col);
+		buf_adds(&b, " ORDER BY 1");
+		if ((r = qv(e, "DST gap", b.s, np, param)) == NULL)
 			goto out;
 		for (i = 0; i < PQntuples(r); i++)
 			note(e, "%s %s: date %s UTC kept; it may be 1 h late "
@@ -1970,6 +2068,7 @@ dst_gap(struct exp *e)
 	rc = 0;
 out:
 	PQclear(r);
+	free(gaps);
 	buf_release(&b);
 	return rc;
 }

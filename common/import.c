@@ -26,6 +26,21 @@
 #include "log.h"
 #include "xalloc.h"
 
+/*
+ * What a bulk load takes away and puts back, in one transaction: foreign
+ * keys and secondary indexes on our tables, and their user triggers.
+ * Building an index once over loaded rows is much cheaper than updating
+ * it row by row, and one validating join per foreign key is much
+ * cheaper than a deferred check per row at COMMIT.  The statements come
+ * from the catalog (format(), pg_get_indexdef(), pg_get_constraintdef()),
+ * so the schema after the import is the schema before it.
+ */
+struct undo {
+	char	**drop;
+	char	**restore;
+	size_t	  n;
+};
+
 struct imp {
 	const struct import_opts *o;
 	PGconn		*c;
@@ -45,6 +60,7 @@ struct imp {
 	int		 loaded[XT__MAX];
 	int64_t		 total, done;
 	struct timespec	 last;
+	struct undo	 undo;
 };
 
 static int
@@ -282,6 +298,92 @@ show_progress(struct imp *m, enum xt t, int force)
 	    m->total ? (int)(m->done * 100 / m->total) : 100);
 }
 
+static void
+undo_add(struct undo *u, const char *drop, const char *restore)
+{
+	u->drop = xreallocarray(u->drop, u->n + 1, sizeof(*u->drop));
+	u->restore = xreallocarray(u->restore, u->n + 1, sizeof(*u->restore));
+	u->drop[u->n] = xstrdup(drop);
+	u->restore[u->n] = xstrdup(restore);
+	u->n++;
+}
+
+static void
+undo_release(struct undo *u)
+{
+	size_t i;
+
+	for (i = 0; i < u->n; i++) {
+		free(u->drop[i]);
+		free(u->restore[i]);
+	}
+	free(u->drop);
+	free(u->restore);
+	memset(u, 0, sizeof(*u));
+}
+
+/* Drop foreign keys and secondary indexes of our tables, pause triggers. */
+static int
+bulk_begin(struct imp *m)
+{
+	struct buf b = BUF_INIT, tables = BUF_INIT;
+	PGresult *r = NULL;
+	int t, i, rc = -1;
+	size_t k;
+
+	buf_adds(&tables, "ARRAY[");
+	for (t = 0; t < XT__MAX; t++)
+		buf_addf(&tables, "%s'%s'", t ? ", " : "", xtable_name(t));
+	buf_adds(&tables, "]::regclass[]");
+
+	/* Triggers first (restored last), then foreign keys, then indexes. */
+	buf_addf(&b, "SELECT format('ALTER TABLE %%s DISABLE TRIGGER %%I', "
+	    "tgrelid::regclass, tgname), format('ALTER TABLE %%s ENABLE "
+	    "TRIGGER %%I', tgrelid::regclass, tgname) FROM pg_trigger "
+	    "WHERE NOT tgisinternal AND tgenabled <> 'D' AND tgrelid = "
+	    "ANY(%s) "
+	    "UNION ALL SELECT * FROM (SELECT format('ALTER TABLE %%s DROP "
+	    "CONSTRAINT %%I', conrelid::regclass, conname), format('ALTER "
+	    "TABLE %%s ADD CONSTRAINT %%I %%s', conrelid::regclass, conname, "
+	    "pg_get_constraintdef(oid)) FROM pg_constraint WHERE contype = 'f' "
+	    "AND conrelid = ANY(%s) ORDER BY conrelid, conname) f "
+	    "UNION ALL SELECT * FROM (SELECT format('DROP INDEX %%s', "
+	    "i.indexrelid::regclass), pg_get_indexdef(i.indexrelid) "
+	    "FROM pg_index i WHERE i.indrelid = ANY(%s) AND NOT EXISTS "
+	    "(SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) "
+	    "ORDER BY i.indexrelid) x", tables.s, tables.s, tables.s);
+	if ((r = query(m, "bulk load", b.s)) == NULL)
+		goto out;
+	for (i = 0; i < PQntuples(r); i++)
+		undo_add(&m->undo, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1));
+	PQclear(r);
+	r = NULL;
+	for (k = 0; k < m->undo.n; k++)
+		if (run(m, "bulk load", m->undo.drop[k]) < 0)
+			goto out;
+	rc = 0;
+out:
+	PQclear(r);
+	buf_release(&b);
+	buf_release(&tables);
+	return rc;
+}
+
+/* Put back what bulk_begin() took away, in reverse order. */
+static int
+bulk_end(struct imp *m)
+{
+	size_t k;
+
+	if (m->progress)
+		fprintf(stderr, "\r\033[Kbuilding indexes, checking foreign "
+		    "keys");
+	for (k = m->undo.n; k-- > 0;)
+		if (run(m, "rebuilding the schema", m->undo.restore[k]) < 0)
+			return -1;
+	return 0;
+}
+
 /* A COPY block: its first line was recognised as table t. */
 static int
 copy_block(struct imp *m, enum xt t)
@@ -465,7 +567,8 @@ import_run(PGconn *conn, const struct import_opts *o, int *unavailable)
 	if (run(&m, "session", "SET client_encoding = 'UTF8'; "
 	    "SET TimeZone = 'UTC'; SET statement_timeout = 0; "
 	    "SET lock_timeout = 0; "
-	    "SET idle_in_transaction_session_timeout = 0") < 0)
+	    "SET idle_in_transaction_session_timeout = 0; "
+	    "SET maintenance_work_mem = '512MB'") < 0)
 		goto out;
 	if (run(&m, "begin", "BEGIN") < 0)
 		goto out;
@@ -479,10 +582,10 @@ import_run(PGconn *conn, const struct import_opts *o, int *unavailable)
 		if (run(&m, "lock", sql) < 0)
 			goto out;
 	}
-	if (check_target(&m) < 0)
+	if (check_target(&m) < 0 || bulk_begin(&m) < 0)
 		goto out;
 	clock_gettime(CLOCK_MONOTONIC, &m.last);
-	if (body(&m) < 0)
+	if (body(&m) < 0 || bulk_end(&m) < 0)
 		goto out;
 	if (run(&m, "commit", "COMMIT") < 0)
 		goto out;
@@ -512,6 +615,7 @@ out:
 			    "unchanged\n");
 	}
 	*unavailable = m.unavailable;
+	undo_release(&m.undo);
 	if (m.in && m.in != stdin)
 		fclose(m.in);
 	free(m.line);
