@@ -364,7 +364,7 @@ idset_sort(struct idset *s)
 {
 	size_t i, j;
 
-	if (s->sorted)
+	if (s->sorted || s->n == 0)
 		return;
 	qsort(s->v, s->n, sizeof(*s->v), cmp_i64);
 	for (i = j = 0; i < s->n; i++)
@@ -377,6 +377,8 @@ idset_sort(struct idset *s)
 static int
 idset_has(struct idset *s, int64_t id)
 {
+	if (s->n == 0)
+		return 0;
 	idset_sort(s);
 	return bsearch(&id, s->v, s->n, sizeof(*s->v), cmp_i64) != NULL;
 }
@@ -2541,8 +2543,7 @@ copy_table(struct exp *e, enum xt t)
 	PGresult *r;
 	char *row = NULL;
 	int n, rc = -1;
-	int64_t rows = 0;
-	const char *tag;
+	int64_t rows = 0, copied;
 
 	buf_adds(&b, "COPY (");
 	final_sql(e, t, &b);
@@ -2576,12 +2577,12 @@ copy_table(struct exp *e, enum xt t)
 			PQclear(r);
 		goto out;
 	}
-	tag = PQcmdTuples(r);
+	copied = strtoll(PQcmdTuples(r), NULL, 10);
 	PQclear(r);
 	while ((r = PQgetResult(e->c)) != NULL)
 		PQclear(r);
 	fputs("\\.\n", e->out);
-	if (rows != e->nwrite[t] || strtoll(tag, NULL, 10) != rows) {
+	if (rows != e->nwrite[t] || copied != rows) {
 		errorx("export: %s: wrote %" PRId64 " rows, expected %" PRId64,
 		    xtables[t].name, rows, e->nwrite[t]);
 		goto out;
