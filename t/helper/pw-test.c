@@ -18,6 +18,7 @@ static const struct {
 } cmds[] = {
 	{ "buf", test_buf, "exercise struct buf; prints TAP" },
 	{ "arena", test_arena, "exercise struct arena; prints TAP" },
+	{ "auth", test_auth, "passwords and tokens (common/auth.c)" },
 };
 
 static int

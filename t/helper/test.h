@@ -10,5 +10,6 @@ int	tap_done(void);	/* prints the plan; returns 0 if all passed */
 
 int	test_buf(int, char **);
 int	test_arena(int, char **);
+int	test_auth(int, char **);
 
 #endif
