@@ -35,7 +35,7 @@ export ASAN_OPTIONS LSAN_OPTIONS UBSAN_OPTIONS
 
 # Tests must not pick up a real site's configuration.
 unset PW_DATABASE_URL
-PW_CONFIG=/dev/null/none
+PW_CONFIG=/dev/null
 export PW_CONFIG
 LC_ALL=C.UTF-8
 TZ=UTC
@@ -203,7 +203,9 @@ test_setup_db() {
 	local bindir tmpl
 	bindir=$(pg_bindir) || skip_all "no PostgreSQL server binaries"
 	PG_BINDIR=$bindir
-	tmpl=$PW_BUILD/pgtemplate
+	# Under /tmp, not the build tree: when root, nobody must be able to
+	# reach it, and the clone may sit below a directory it cannot enter.
+	tmpl=/tmp/pwt-template-$(id -u)-$(basename "$(dirname "$bindir")")
 	(
 		flock 9
 		if [ ! -f "$tmpl/PG_VERSION" ]; then
@@ -214,7 +216,7 @@ test_setup_db() {
 				-E UTF8 --locale=C.UTF-8 --no-sync >/dev/null &&
 			mv "$tmpl.tmp" "$tmpl"
 		fi
-	) 9>"$PW_BUILD/.pgtemplate.lock" || { echo "Bail out! initdb failed"; exit 1; }
+	) 9>"$tmpl.lock" || { echo "Bail out! initdb failed"; exit 1; }
 	PGDIR=$(mktemp -d /tmp/pwt.XXXXXX)
 	chmod 755 "$PGDIR"
 	cp -a "$tmpl" "$PGDIR/data"
