@@ -464,6 +464,9 @@ parse_options(const struct command *c, int argc, char *argv[],
 
 	*sp++ = 'h';
 	for (d = c->opts; d->name != NULL; d++, n++) {
+		if (n + 2 >= (int)(sizeof(lo) / sizeof(lo[0])) ||
+		    sp + 3 >= shorts + sizeof(shorts))
+			abort();	/* a table outgrew the arrays */
 		lo[n] = (struct option){ d->name,
 		    d->value ? no_argument : required_argument, NULL,
 		    0x100 + n };
