@@ -35,7 +35,7 @@ export ASAN_OPTIONS LSAN_OPTIONS UBSAN_OPTIONS
 
 # Tests must not pick up a real site's configuration.
 unset PW_DATABASE_URL
-PW_CONFIG=/dev/null/none
+PW_CONFIG=/dev/null
 export PW_CONFIG
 LC_ALL=C.UTF-8
 TZ=UTC
