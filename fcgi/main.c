@@ -82,10 +82,7 @@ db_ready(struct req *r)
 	static int checked_pid;
 	struct db *d = r->db;
 
-	if (d->conn == NULL) {
-		if (db_connect(d) == -1)
-			return -1;
-	} else if (db_ensure(d) == -1)
+	if (db_ensure(d) == -1)		/* connects, or reconnects */
 		return -1;
 	if (d->conn != checked || PQbackendPID(d->conn) != checked_pid) {
 		if (migrate_check(d) == -1)

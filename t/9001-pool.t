@@ -4,9 +4,13 @@
 . "$(dirname "$0")"/lib.sh
 . "$T_DIR"/lib-http.sh
 
-cat > patchwork.conf <<'EOF'
+test_pick_port
+cat > patchwork.conf <<EOF
 database {
 	url = "host=/nonexistent dbname=patchwork connect_timeout=2"
+}
+http {
+	base_url = "$HTTP_URL"
 }
 EOF
 PW_CONFIG=$TRASH/patchwork.conf

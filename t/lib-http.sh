@@ -21,7 +21,8 @@
 #	test_start_http [WORKERS]
 #
 # starts a pw.fcgi pool (-s on a unix socket) and nginx with the server
-# block of etc/nginx/patchwork.conf on a free 127.0.0.1 port, exports
+# block of etc/nginx/patchwork.conf on a free 127.0.0.1 port (or the one
+# test_pick_port chose, to put it in http.base_url first), exports
 # HTTP_URL (http://127.0.0.1:PORT), POOL_PID and NGINX_PID, and stops both
 # when the script ends.  Sockets, logs and nginx's temporary files live in
 # a directory under /tmp ($HTTPDIR): when root, nginx's workers and the
@@ -121,6 +122,14 @@ test_free_port() {
 	echo "$p"
 }
 
+# test_pick_port: choose the port test_start_http will use, before it
+# starts, and export HTTP_PORT and HTTP_URL (for http.base_url).
+test_pick_port() {
+	HTTP_PORT=$(test_free_port)
+	HTTP_URL=http://127.0.0.1:$HTTP_PORT
+	export HTTP_PORT HTTP_URL
+}
+
 # Run as nobody when root (like the PostgreSQL of lib.sh).
 _http_user() {
 	[ "$(id -u)" = 0 ] && echo nobody
@@ -153,7 +162,7 @@ test_start_http() {
 	done
 
 	for try in 1 2 3 4 5; do
-		port=$(test_free_port)
+		port=${HTTP_PORT:-$(test_free_port)}
 		sh "$SRC_DIR/tools/nginx-conf" "$HTTPDIR" "127.0.0.1:$port" \
 			"$HTTPDIR/pw.sock" "$HTTPDIR/static" 10m "$user" || exit 1
 		nginx -e "$HTTPDIR/nginx-error.log" -p "$HTTPDIR" \
@@ -172,6 +181,7 @@ test_start_http() {
 		done
 		kill "$NGINX_PID" 2>/dev/null
 		wait "$NGINX_PID" 2>/dev/null
+		[ -n "${HTTP_PORT:-}" ] && break
 	done
 	cat "$TRASH/nginx.log" "$HTTPDIR/nginx-error.log" 2>/dev/null
 	echo "Bail out! nginx did not start"
