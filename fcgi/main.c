@@ -370,6 +370,15 @@ pool_run(int fd, int nworkers)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
 	sigprocmask(SIG_BLOCK, &set, &old);
+	/*
+	 * A signal ignored on entry (a shell's background job ignores
+	 * SIGINT) is discarded even while blocked: reset the dispositions,
+	 * then take the signals synchronously with sigtimedwait().
+	 */
+	sig_set(SIGCHLD, SIG_DFL);
+	sig_set(SIGTERM, SIG_DFL);
+	sig_set(SIGINT, SIG_DFL);
+	sig_set(SIGHUP, SIG_DFL);
 	sig_set(SIGPIPE, SIG_IGN);
 	log_info("pool: starting %d worker(s)", nworkers);
 
