@@ -48,6 +48,8 @@
 #define EX_USAGE_	64
 #define EX_SOFTWARE_	70
 #define EX_OSERR_	71
+#define EX_NOUSER_	67
+#define EX_NOPERM_	77
 #define EX_CONFIG_	78
 
 struct conf conf;
@@ -132,6 +134,7 @@ serve_cgi(void)
 	serve(NULL, environ);
 	req_cleanup(&req);
 	worker_teardown();
+	conf_release(&conf);
 	return EX_OK_;
 }
 
@@ -559,11 +562,16 @@ main(int argc, char *argv[])
 	if (workers == 0)
 		workers = conf.http.workers > 0 ? conf.http.workers : 1;
 	if (user != NULL) {
-		if (getuid() != 0)
-			fatalx("-u needs root");
-		if ((pw = getpwnam(user)) == NULL)
-			fatalx("unknown user %s", user);
+		if (getuid() != 0) {
+			log_warnx("-u needs root");
+			return EX_NOPERM_;
+		}
+		if ((pw = getpwnam(user)) == NULL) {
+			log_warnx("unknown user %s", user);
+			return EX_NOUSER_;
+		}
 	}
+	log_fatal_status = EX_OSERR_;	/* socket and privileges */
 
 	if (spath != NULL)
 		fd = open_socket(spath, (mode_t)mode, pw);
@@ -572,6 +580,7 @@ main(int argc, char *argv[])
 	else if (getenv("REQUEST_METHOD") != NULL) {
 		if (pw != NULL)
 			drop_privileges(pw);
+		log_fatal_status = EX_SOFTWARE_;
 		return serve_cgi();
 	} else {
 		fprintf(stderr, "pw.fcgi: not started by a FastCGI manager "
@@ -580,6 +589,7 @@ main(int argc, char *argv[])
 	}
 	if (pw != NULL)
 		drop_privileges(pw);
+	log_fatal_status = EX_SOFTWARE_;
 	rc = pool_run(fd, (int)workers);
 	if (sock_path != NULL)
 		unlink(sock_path);

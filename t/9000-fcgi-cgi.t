@@ -187,6 +187,23 @@ test_expect_success 'outside a FastCGI manager and without CGI variables: usage'
 	test_expect_code 64 env -u REQUEST_METHOD pw.fcgi </dev/null
 '
 
+if [ "$(id -u)" = 0 ]; then
+	test_expect_success '-u names an unknown user: 67' '
+		test_expect_code 67 pw.fcgi -u no-such-user-pw -s "$TRASH/x.sock" &&
+		! test -e "$TRASH/x.sock"
+	'
+else
+	test_expect_success '-u without root: 77' '
+		test_expect_code 77 pw.fcgi -u nobody -s "$TRASH/x.sock" &&
+		! test -e "$TRASH/x.sock"
+	'
+fi
+
+test_expect_success 'a bad option is a usage error' '
+	test_expect_code 64 pw.fcgi -w 0 &&
+	test_expect_code 64 pw.fcgi -x
+'
+
 test_expect_success 'pw.fcgi -n checks the configuration' '
 	pw.fcgi -n >out &&
 	echo "configuration OK" >expect &&

@@ -104,6 +104,30 @@ test_expect_success 'SIGTERM stops the workers and the pool, and removes the soc
 	test "$(http_get /api/)" = 502
 '
 
+test_expect_success 'the production example sets the same FastCGI parameters' '
+	grep -h "^[[:space:]]*fastcgi_param" "$SRC_DIR/etc/nginx/patchwork.conf" >template &&
+	grep -h "^[[:space:]]*fastcgi_param" "$SRC_DIR/etc/nginx/patchwork.example.conf" >example &&
+	test_cmp template example &&
+	! grep -q "^[[:space:]]*fastcgi_keep_conn" "$SRC_DIR/etc/nginx/patchwork.conf" "$SRC_DIR/etc/nginx/patchwork.example.conf"
+'
+
+if command -v openssl >/dev/null 2>&1; then
+	test_expect_success 'the production example passes nginx -t' '
+		openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=test \
+			-keyout key.pem -out cert.pem 2>/dev/null &&
+		sed -e "s|/etc/letsencrypt/live/patchwork.example.org/fullchain.pem|$TRASH/cert.pem|" \
+		    -e "s|/etc/letsencrypt/live/patchwork.example.org/privkey.pem|$TRASH/key.pem|" \
+		    -e "s|listen \(.*\)80;|listen \1$(test_free_port);|" \
+		    -e "s|listen \(.*\)443 |listen \1$(test_free_port) |" \
+		    "$SRC_DIR/etc/nginx/patchwork.example.conf" >site.conf &&
+		printf "pid %s/t.pid;\nevents {}\nhttp { include %s/site.conf; }\n" \
+			"$TRASH" "$TRASH" >nginx.conf &&
+		nginx -t -q -e "$TRASH/t-error.log" -p "$TRASH" -c "$TRASH/nginx.conf"
+	'
+else
+	test_skip 'the production example passes nginx -t' 'no openssl'
+fi
+
 test_expect_success 'no worker reported a memory or undefined-behaviour error' '
 	! grep -E "AddressSanitizer|LeakSanitizer|runtime error" "$TRASH/pool.log"
 '
