@@ -4,7 +4,7 @@
 #	sh bench/floor.sh            # 3 rounds of 10 s runs, 8 connections
 #	ROUNDS=5 DURATION=30 CONNS=8 sh bench/floor.sh
 #
-# Builds pw.fcgi without sanitizers (-O2, into build-bench/) and
+# Builds pw.fcgi without sanitizers (-O2, into build/bench/) and
 # bench/bare-fcgi.c, then measures with wrk, through one nginx configured
 # from etc/nginx/patchwork.conf (access log off):
 #
@@ -23,7 +23,7 @@ DURATION=${DURATION:-10}
 CONNS=${CONNS:-8}
 THREADS=${THREADS:-2}
 ROUNDS=${ROUNDS:-3}
-O=$top/build-bench
+O=$top/build/bench
 
 die() { printf 'floor: %s\n' "$*" >&2; exit 1; }
 
@@ -34,8 +34,8 @@ if ! command -v wrk >/dev/null 2>&1; then
 fi
 command -v nginx >/dev/null 2>&1 || die "nginx is missing"
 
-make -C "$top" --no-print-directory O=build-bench SANITIZE= \
-	CFLAGS='-O2 -g' build-bench/bin/pw.fcgi >/dev/null
+make -C "$top" --no-print-directory O=build/bench SANITIZE= \
+	CFLAGS='-O2 -g' build/bench/bin/pw.fcgi >/dev/null
 cc -O2 -Wall -o "$O/bare-fcgi" "$top/bench/bare-fcgi.c" -lfcgi
 
 W=$(mktemp -d /tmp/pwbench.XXXXXX)
