@@ -1,6 +1,7 @@
 /*
- * pw db: apply the compiled-in schema migrations, or show where the
- * database stands.  (export and import arrive with their own issue.)
+ * pw db: apply the compiled-in schema migrations, show where the database
+ * stands, or check that it matches this pw.  (export and import arrive
+ * with their own issue.)
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -11,14 +12,14 @@
 #include "cmd.h"
 #include "migrate.h"
 
-CMD_DESCRIPTION("apply schema migrations (sync) or show them (status)");
+CMD_DESCRIPTION("database schema: sync, status, check");
 
 static int
 usage(void)
 {
 	fprintf(stderr,
 	    "usage: pw db [-v] [-c file] sync [-n] [--force]\n"
-	    "       pw db [-v] [-c file] status\n");
+	    "       pw db [-v] [-c file] status | check\n");
 	return EX_USAGE;
 }
 
@@ -63,10 +64,11 @@ db_sync(struct cmd *c, int argc, char *argv[])
 	return 0;
 }
 
+/* status: what is applied; check: exit 0 only if pw and schema match. */
 static int
 db_status(struct cmd *c, int argc, char *argv[])
 {
-	int ch;
+	int ch, check = strcmp(argv[0], "check") == 0;
 
 	optind = 1;
 	while ((ch = getopt(argc, argv, "c:v")) != -1) {
@@ -83,6 +85,10 @@ db_status(struct cmd *c, int argc, char *argv[])
 	}
 	if (optind != argc)
 		return usage();
+	if (check) {
+		cmd_connect(c, 0);	/* exits 75 or 78 when they differ */
+		return 0;
+	}
 	cmd_connect(c, CMD_NO_SCHEMA_CHECK);
 	if (migrate_status(&c->db, stdout) == -1)
 		return cmd_db_status(&c->db);
@@ -115,7 +121,8 @@ main(int argc, char *argv[])
 		return usage();
 	if (strcmp(argv[0], "sync") == 0)
 		rc = db_sync(&c, argc, argv);
-	else if (strcmp(argv[0], "status") == 0)
+	else if (strcmp(argv[0], "status") == 0 ||
+	    strcmp(argv[0], "check") == 0)
 		rc = db_status(&c, argc, argv);
 	else
 		return usage();

@@ -30,10 +30,12 @@ struct pentry {
 	const char	*sql;
 };
 
+/* What db->prepared points to: the connection's private state. */
 struct pset {
 	struct pentry	*slot;
 	size_t		 cap;	/* 0 or a power of two */
 	size_t		 n;
+	int		 broken;	/* link failed: db_ensure reconnects */
 };
 
 static const struct stmt_def db_stmts[] = {
@@ -106,10 +108,13 @@ pset_add(struct pset *ps, const struct stmt_def *st)
 static void
 pset_clear(struct pset *ps)
 {
-	if (ps != NULL && ps->n > 0) {
+	if (ps == NULL)
+		return;
+	if (ps->n > 0) {
 		memset(ps->slot, 0, ps->cap * sizeof(*ps->slot));
 		ps->n = 0;
 	}
+	ps->broken = 0;
 }
 
 static void
@@ -186,15 +191,17 @@ db_fail(struct db *db, const char *what, const PGresult *res,
 		detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
 		pos = PQresultErrorField(res, PG_DIAG_STATEMENT_POSITION);
 	}
-	if (st == NULL || st[0] == '\0') {
-		/* A client-side failure: the link is gone or never was. */
-		if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK)
-			st = "08006";
-		else
-			st = "XX000";
-	}
+	/*
+	 * No SQLSTATE: libpq itself failed, nearly always because the link
+	 * is gone (a failed send may leave PQstatus() OK until the next
+	 * read), else out of memory.  Either way: try again later.
+	 */
+	if (st == NULL || st[0] == '\0')
+		st = "08006";
 	snprintf(db->sqlstate, sizeof(db->sqlstate), "%s", st);
 	db->err = classify(db->sqlstate, &db->retryable);
+	if (strncmp(st, "08", 2) == 0 || strncmp(st, "57P0", 4) == 0)
+		((struct pset *)db->prepared)->broken = 1;
 
 	if (msg != NULL)
 		buf_adds(&b, msg);
@@ -239,11 +246,26 @@ db_bug(struct db *db, const char *fmt, const char *name)
 	log_warnx(fmt, name);
 }
 
+/*
+ * Notices go to the debug log.  A FATAL message arriving while idle
+ * (terminated backend, shutdown) comes this way too: the link is about
+ * to close, so mark it for db_ensure().
+ */
 static void
-notice_to_log(void *arg, const char *msg)
+notice_receiver(void *arg, const PGresult *res)
 {
-	char *m = first_line(msg);
+	struct pset *ps = arg;
+	const char *sev, *st;
+	char *m;
 
+	sev = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+	st = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	if ((sev != NULL && (strcmp(sev, "FATAL") == 0 ||
+	    strcmp(sev, "PANIC") == 0)) ||
+	    (st != NULL && (strncmp(st, "08", 2) == 0 ||
+	    strncmp(st, "57P0", 4) == 0)))
+		ps->broken = 1;
+	m = first_line(PQresultErrorMessage(res));
 	log_debug("db: %s", m);
 	free(m);
 }
@@ -321,7 +343,7 @@ db_connect(struct db *db)
 		db_disconnect(db);
 		return -1;
 	}
-	PQsetNoticeProcessor(db->conn, notice_to_log, NULL);
+	PQsetNoticeReceiver(db->conn, notice_receiver, db->prepared);
 
 	snprintf(stimeout, sizeof(stimeout), "%d",
 	    db->statement_timeout > 0 ? db->statement_timeout : 0);
@@ -347,26 +369,29 @@ db_ensure(struct db *db)
 	struct pollfd pfd;
 	PGnotify *nt;
 	PGresult *res;
+	int i;
 
 	db_clear_err(db);
 	if (db->conn == NULL)
 		return db_connect(db);
-	if (PQstatus(db->conn) == CONNECTION_OK) {
-		/*
-		 * An idle connection has nothing to read unless the server
-		 * said goodbye (shutdown, terminated backend, idle timeout)
-		 * or sent a notification.
-		 */
+	/*
+	 * An idle connection has nothing to read unless the server said
+	 * goodbye (shutdown, terminated backend, idle timeout: a FATAL
+	 * message, then end of file) or sent a notification.
+	 */
+	for (i = 0; i < 4 && PQstatus(db->conn) == CONNECTION_OK; i++) {
 		pfd.fd = PQsocket(db->conn);
 		pfd.events = POLLIN;
 		pfd.revents = 0;
-		if (pfd.fd >= 0 && poll(&pfd, 1, 0) > 0) {
-			if (PQconsumeInput(db->conn))
-				while ((nt = PQnotifies(db->conn)) != NULL)
-					PQfreemem(nt);
-		}
+		if (pfd.fd < 0 || poll(&pfd, 1, 0) <= 0)
+			break;
+		if (!PQconsumeInput(db->conn))
+			break;
+		while ((nt = PQnotifies(db->conn)) != NULL)
+			PQfreemem(nt);
 	}
-	if (PQstatus(db->conn) == CONNECTION_OK) {
+	if (PQstatus(db->conn) == CONNECTION_OK && PQsocket(db->conn) >= 0 &&
+	    !((struct pset *)db->prepared)->broken) {
 		switch (PQtransactionStatus(db->conn)) {
 		case PQTRANS_IDLE:
 			db->in_tx = 0;

@@ -38,9 +38,12 @@
  *  DB_DUPLICATE    unique violation (23505): logged at debug level only;
  *  DB_OTHER        anything else: a bug or bad data.
  * db.retryable is set for 40001/40P01: the unit of work may be retried
- * once at once.  db.err, db.retryable and db.sqlstate are reset by every
- * call that talks to the server; db.errmsg keeps the last message (with
- * the server's DETAIL in parentheses, e.g. which key is duplicate).
+ * once at once.  A failure inside libpq itself (link lost while
+ * sending, out of memory) has no SQLSTATE and is reported as 08006.
+ * db.err, db.retryable and db.sqlstate are reset by every call that talks
+ * to the server, except db_rollback(), which keeps the failure that led to
+ * it; db.errmsg keeps the last message (with the server's DETAIL in
+ * parentheses, e.g. which key is duplicate).
  *
  * Connecting: conninfo is passed to libpq as an expandable dbname, so
  * both URIs and keyword strings work and empty means libpq's defaults

@@ -18,6 +18,14 @@ static const struct {
 } cmds[] = {
 	{ "buf", test_buf, "exercise struct buf; prints TAP" },
 	{ "arena", test_arena, "exercise struct arena; prints TAP" },
+	{ "db-params", test_db_params,
+	    "db.c: parameters, results, session settings; TAP" },
+	{ "db-errors", test_db_errors, "db.c: SQLSTATE classification; TAP" },
+	{ "db-prepared", test_db_prepared,
+	    "db.c: prepared once, reconnect after a killed backend; TAP" },
+	{ "db-reconnect", test_db_reconnect,
+	    "db.c: server stop/start (args: STOP-CMD START-CMD); TAP" },
+	{ "db-tx", test_db_tx, "db.c: transactions and advisory locks; TAP" },
 };
 
 static int

@@ -10,5 +10,11 @@ int	tap_done(void);	/* prints the plan; returns 0 if all passed */
 
 int	test_buf(int, char **);
 int	test_arena(int, char **);
+/* test-db.c: against $PW_DATABASE_URL */
+int	test_db_params(int, char **);
+int	test_db_errors(int, char **);
+int	test_db_prepared(int, char **);
+int	test_db_reconnect(int, char **);
+int	test_db_tx(int, char **);
 
 #endif
