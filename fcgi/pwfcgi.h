@@ -30,6 +30,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "json.h"
 
 struct arena;
 struct conf;
@@ -154,21 +155,8 @@ int	 route_init(void);
 void	 route_dispatch(struct req *);
 void	 route_allow(struct buf *, unsigned methods, int api);
 
-/* json.c: helpers over json-c; see STYLE 4.4. */
-void	 json_add_str(struct json_object *, const char *key, const char *);
-void	 json_add_strn(struct json_object *, const char *key, const char *,
-	    size_t);
-void	 json_add_i64(struct json_object *, const char *key, int64_t);
-void	 json_add_bool(struct json_object *, const char *key, int);
-void	 json_add_null(struct json_object *, const char *key);
-void	 json_add_time(struct json_object *, const char *key, int64_t usec);
-void	 json_add_pgtime(struct json_object *, const char *key,
-	    const char *pgtext);
-int	 json_format_time(char out[32], int64_t usec);
-void	 json_write(struct buf *, struct json_object *);
+/* JSON output: common/json.h; this sets the response body. */
 void	 json_put(struct req *, struct json_object *);
-void	 json_quote(struct buf *, const char *, size_t);
-void	 json_escape(struct buf *, const char *, size_t);
 
 /* html.c: writers into the current output (set by html_output()). */
 void	 html_output(struct buf *);

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include <fcgiapp.h>
+#include <json-c/json.h>
 
 #include "arena.h"
 #include "conf.h"
@@ -600,4 +601,13 @@ req_cleanup(struct req *r)
 		buf_release(&r->out);
 	if (r->wire.cap > 4 * 1024 * 1024)
 		buf_release(&r->wire);
+}
+
+/* The response body is o, as JSON; drops o. */
+void
+json_put(struct req *r, struct json_object *o)
+{
+	json_write(&r->out, o);
+	json_object_put(o);
+	r->ctype = "application/json";
 }

@@ -1,16 +1,8 @@
 /*
- * JSON output helpers over json-c (STYLE 4.4).
- *
- * Keys are always present: a NULL string becomes null, never a missing
- * key.  json_object_object_add() takes over the child's reference, so the
- * helpers leave nothing for the caller to free but the root, which
- * json_put() serialises into the response and drops.
- *
- * The output matches Django REST framework's renderer: compact, UTF-8
- * passed through unescaped, "/" not escaped, U+2028 and U+2029 escaped
- * (json-c leaves those two raw; JavaScript parsers choke on them).
+ * JSON output helpers over json-c; the contract is in json.h.
  */
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -18,7 +10,7 @@
 #include <json-c/json.h>
 
 #include "buf.h"
-#include "pwfcgi.h"
+#include "json.h"
 
 void
 json_add_str(struct json_object *o, const char *key, const char *v)
@@ -82,14 +74,14 @@ json_format_time(char out[32], int64_t usec)
 	return n;
 }
 
-/* usec since the epoch, UTC; INT64_MIN gives null. */
+/* usec since the epoch, UTC; JSON_TIME_NULL gives null. */
 void
 json_add_time(struct json_object *o, const char *key, int64_t usec)
 {
 	char s[32];
 	int n;
 
-	if (usec == INT64_MIN || (n = json_format_time(s, usec)) < 0) {
+	if (usec == JSON_TIME_NULL || (n = json_format_time(s, usec)) < 0) {
 		json_add_null(o, key);
 		return;
 	}
@@ -210,13 +202,4 @@ json_write(struct buf *b, struct json_object *o)
 		run = p + 1;
 	}
 	buf_add(b, run, (size_t)(e - run));
-}
-
-/* The response body is o; drops o. */
-void
-json_put(struct req *r, struct json_object *o)
-{
-	json_write(&r->out, o);
-	json_object_put(o);
-	r->ctype = "application/json";
 }
