@@ -104,6 +104,25 @@ test_expect_success 'SIGTERM stops the workers and the pool, and removes the soc
 	test "$(http_get /api/)" = 502
 '
 
+if command -v spawn-fcgi >/dev/null 2>&1; then
+	test_expect_success 'started by spawn-fcgi, the pool takes the socket on fd 0' '
+		user=$(_http_user) &&
+		spawn-fcgi -n -s "$HTTPDIR/pw.sock" -M 0660 \
+			${user:+-u "$user" -U "$user"} -- \
+			"$PW_BIN/pw.fcgi" -w 2 2>>"$TRASH/pool.log" &
+		POOL_PID=$! &&
+		wait_workers 2 &&
+		test "$(http_get /api/1.0/)" = 200 &&
+		grep -F "\"users\":\"$HTTP_URL/api/1.0/users/\"" body &&
+		kill -TERM "$POOL_PID" &&
+		wait "$POOL_PID" &&
+		POOL_PID= &&
+		test -S "$HTTPDIR/pw.sock"
+	'
+else
+	test_skip 'started by spawn-fcgi, the pool takes the socket on fd 0' 'no spawn-fcgi'
+fi
+
 test_expect_success 'the production example sets the same FastCGI parameters' '
 	grep -h "^[[:space:]]*fastcgi_param" "$SRC_DIR/etc/nginx/patchwork.conf" >template &&
 	grep -h "^[[:space:]]*fastcgi_param" "$SRC_DIR/etc/nginx/patchwork.example.conf" >example &&
