@@ -39,6 +39,7 @@
 #include <gmime/gmime.h>
 #include <libpq-fe.h>
 
+#include "auth.h"
 #include "buf.h"
 #include "export.h"
 #include "log.h"
@@ -2355,11 +2356,30 @@ users_report(struct exp *e)
 	return 0;
 }
 
+struct hash_count {
+	int64_t		 n[AUTH_KIND__MAX];
+	struct buf	 names[AUTH_KIND__MAX];
+};
+
+static int
+hash_row(void *arg, char **f, int nf)
+{
+	struct hash_count *hc = arg;
+	enum auth_kind k;
+
+	if (nf < 2)
+		return 0;
+	k = auth_kind(f[1]);
+	hc->n[k]++;
+	buf_addf(&hc->names[k], "%s%s", hc->names[k].len ? ", " : "", f[0]);
+	return 0;
+}
+
 static int
 print_summary(struct exp *e)
 {
 	PGresult *r;
-	int i, t;
+	int t;
 
 	if (e->o->quiet) {
 		/* Only what needs a look. */
@@ -2382,26 +2402,31 @@ print_summary(struct exp *e)
 	} else
 		fprintf(stderr, "no row skipped or changed\n");
 
-	/* Password hashes (spec 3.2). */
-	r = q(e, "auth_user", "SELECT CASE WHEN password = '' OR password "
-	    "LIKE '!%' THEN 'unusable' WHEN password ~ '^[0-9a-f]{32}$' THEN "
-	    "'unsalted md5' WHEN position('$' IN password) = 0 THEN 'unknown' "
-	    "ELSE split_part(password, '$', 1) END AS f, count(*), "
-	    "string_agg(username, ', ' ORDER BY id) FROM auth_user "
-	    "GROUP BY 1 ORDER BY 1");
-	if (r == NULL)
-		return -1;
-	fprintf(stderr, "password hashes:\n");
-	for (i = 0; i < PQntuples(r); i++) {
-		const char *f = PQgetvalue(r, i, 0);
-		int ok = strcmp(f, "pbkdf2_sha256") == 0 ||
-		    strcmp(f, "pbkdf2_sha1") == 0;
+	/* Password hashes (spec 3.2), classified as common/auth.c sees them. */
+	{
+		struct hash_count hc;
+		int k;
 
-		fprintf(stderr, "  %-16s %6s%s%s%s\n", f, PQgetvalue(r, i, 1),
-		    ok ? "" : "  cannot log in until they reset their "
-		    "password: ", ok ? "" : PQgetvalue(r, i, 2), "");
+		memset(&hc, 0, sizeof(hc));
+		if (copy_rows(e, "auth_user", "SELECT username, password FROM "
+		    "auth_user ORDER BY id", hash_row, &hc) < 0) {
+			for (k = 0; k < AUTH_KIND__MAX; k++)
+				buf_release(&hc.names[k]);
+			return -1;
+		}
+		fprintf(stderr, "password hashes:\n");
+		for (k = 0; k < AUTH_KIND__MAX; k++) {
+			int ok = k == AUTH_KIND_PBKDF2_SHA256 ||
+			    k == AUTH_KIND_PBKDF2_SHA1;
+
+			if (hc.n[k])
+				fprintf(stderr, "  %-16s %6" PRId64 "%s%s\n",
+				    auth_kind_name(k), hc.n[k], ok ? "" :
+				    "  cannot log in until they reset their "
+				    "password: ", ok ? "" : hc.names[k].s);
+			buf_release(&hc.names[k]);
+		}
 	}
-	PQclear(r);
 	r = q(e, "auth_user", "SELECT string_agg(username, ', ' ORDER BY id) "
 	    "FROM auth_user WHERE is_staff AND NOT is_superuser");
 	if (r == NULL)
@@ -2749,9 +2774,9 @@ export_run(const struct export_opts *o, FILE *out, int *unavailable)
 		error("export: write");
 		goto out;
 	}
-	if (qdo(&e, "snapshot", "COMMIT") < 0)
-		goto out;
 	if (print_summary(&e) < 0)
+		goto out;
+	if (qdo(&e, "snapshot", "COMMIT") < 0)
 		goto out;
 	rc = 0;
 out:

@@ -7,6 +7,7 @@
 # documents: counts, ids, dates, text, ghost rows, NULLs, passwords and
 # tokens.
 . "$(dirname "$0")"/lib.sh
+. "$T_DIR"/lib-http.sh
 
 test_need_shared fixtures/django-patchwork/README.md
 test_need_shared reference/README.md
@@ -16,16 +17,23 @@ url() { echo "host=$PGHOST user=postgres dbname=$1"; }
 newdb() { "$PG_BINDIR/createdb" -h "$PGHOST" -U postgres "$@"; }
 src() { psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$SRCDB" "$@"; }
 
-# Does pw-test know the password checker (common/auth.c)?
-have_auth=
-pw-test 2>&1 | grep -q "^  auth " && have_auth=1
+# Does pw.fcgi serve /api/users/ yet (token authentication)?
+have_api() {
+	pw_get /api/users/ >/dev/null 2>&1 && [ "$(http_status)" != 404 ]
+}
+
+# token_status KEY: the status of GET /api/users/ with that token.
+token_status() {
+	pw_get /api/users/ "" HTTP_AUTHORIZATION="Token $1" >/dev/null 2>&1 &&
+	http_status
+}
 
 # pw_check USER PASSWORD: the imported hash of USER verifies PASSWORD.
 pw_check() {
 	local stored
 	stored=$(sql -c "SELECT password FROM auth_user WHERE username = \$\$$1\$\$") &&
 	test -n "$stored" &&
-	printf %s "$2" | pw-test auth check -n "$stored" >/dev/null
+	printf %s "$2" | pw-test auth check -n ${PW_AUTH_FLAGS:-} "$stored" >/dev/null
 }
 
 # Row counts after the export, per dump (README facts, less what the
@@ -191,23 +199,42 @@ do
 			test_cmp expect got
 		'
 
-		if [ -n "$have_auth" ]
+		test_expect_success "$name: every documented password verifies, unusable ones do not" '
+			for u in admin alice bob nora sam ci-bot ivan
+			do
+				pw_check $u secret || { echo "$u: no match"; return 1; }
+			done &&
+			pw_check Alice sécret &&
+			! pw_check erin secret &&
+			! pw_check frank "" &&
+			! pw_check dave secret &&
+			! pw_check olga secret &&
+			! pw_check alice wrong &&
+			! pw_check carol secret &&
+			PW_AUTH_FLAGS=-m pw_check carol secret
+		'
+
+		if have_api
 		then
-			test_expect_success "$name: every documented password verifies, unusable ones do not" '
-				for u in admin alice bob nora sam ci-bot ivan
-				do
-					pw_check $u secret || { echo "$u: no match"; return 1; }
-				done &&
-				pw_check Alice sécret &&
-				! pw_check erin secret &&
-				! pw_check frank "" &&
-				! pw_check dave secret &&
-				! pw_check olga secret &&
-				! pw_check alice wrong
+			test_expect_success "$name: tokens work through the REST API; an inactive user's does not" '
+				test "$(token_status 0123456789abcdef0123456789abcdef01234567)" = 200 &&
+				test "$(token_status 89abcdef0123456789abcdef0123456789abcdef)" = 200 &&
+				test "$(token_status fedcba9876543210fedcba9876543210fedcba98)" = 401 &&
+				test "$(token_status 0000000000000000000000000000000000000000)" = 401
 			'
 		else
-			test_skip "$name: passwords verify" "pw-test has no auth subcommand yet"
+			test_skip "$name: tokens through the REST API" "pw.fcgi has no /api/users/ yet"
 		fi
+
+		test_expect_success "$name: the report names who cannot log in" '
+			sed -n "/^password hashes:/,/^[a-z]/p" $name.report >hashes &&
+			test_grep "^  unusable  *2  cannot log in until they reset their password: erin, frank$" hashes &&
+			test_grep "^  md5  *1  cannot log in .*: carol$" hashes &&
+			test_grep "^  sha1  *1  cannot log in .*: dave$" hashes &&
+			test_grep "^  unknown  *1  cannot log in .*: olga$" hashes &&
+			test_grep "^  pbkdf2_sha1  *1$" hashes &&
+			test_grep "^staff users who are not superusers .*: sam$" $name.report
+		'
 		;;
 	django-3*)
 		test_expect_success "$name: dates are the instants the API showed" '
@@ -240,16 +267,21 @@ do
 			test_cmp expect got
 		'
 
-		if [ -n "$have_auth" ]
+		if have_api
 		then
-			test_expect_success "$name: the documented passwords verify" '
-				pw_check admin adminpass &&
-				pw_check alice alicepass &&
-				! pw_check alice adminpass
+			test_expect_success "$name: the documented tokens work through the REST API" '
+				test "$(token_status 04c4903748bacef110cc052041e78bf555bd722f)" = 200 &&
+				test "$(token_status bcfde378f8c1f68e15774ace04f0fa8411b97e95)" = 200
 			'
 		else
-			test_skip "$name: passwords verify" "pw-test has no auth subcommand yet"
+			test_skip "$name: tokens through the REST API" "pw.fcgi has no /api/users/ yet"
 		fi
+
+		test_expect_success "$name: the documented passwords verify" '
+			pw_check admin adminpass &&
+			pw_check alice alicepass &&
+			! pw_check alice adminpass
+		'
 		;;
 	esac
 

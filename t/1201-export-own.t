@@ -240,6 +240,17 @@ test_expect_success 'users: profiles merged, hashes and tokens verbatim' '
 	test_cmp expect got
 '
 
+test_expect_success 'the imported passwords verify' '
+	for u in admin jürgen gone
+	do
+		h=$(sql -c "SELECT password FROM auth_user WHERE username = \$\$$u\$\$") &&
+		printf secret | pw-test auth check -n "$h" >/dev/null ||
+		{ echo "$u: no match"; return 1; }
+	done &&
+	h=$(sql -c "SELECT password FROM auth_user WHERE username = \$\$ci\$\$") &&
+	! printf secret | pw-test auth check -n "$h" >/dev/null
+'
+
 test_expect_success 'every identity continues past the imported ids' '
 	sql -c "SELECT c.relname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND a.attname = \$\$id\$\$ AND a.attidentity IN (\$\$a\$\$, \$\$d\$\$) ORDER BY 1" >tables &&
 	test -s tables &&
