@@ -12,7 +12,7 @@
 # Rows for N patches: N/4 series (4 patches each) with N/4 series
 # references, N/2 patch comments, N patch-created events plus N/4
 # check-created, N/4 checks, N/4 tag counts, 10,000 people.  Each patch
-# carries about 0.8 KB of headers, 0.5 KB of message and 2 KB of diff.
+# carries about 0.8 KB of headers, 0.5 KB of message and 1 KB of diff.
 set -eu
 
 N=${1:-1000000}
@@ -98,7 +98,7 @@ SELECT 100 + i, '<bench-p' || i || '@example.org>',
 	E'--- a/file' || i % 500 || E'.c\n+++ b/file' || i % 500 ||
 	    E'.c\n@@ -1,40 +1,40 @@\n' ||
 	    repeat(E' context line of code that did not change at all\n+' ||
-	    i || E' added line\n', 28),
+	    i || E' added line\n', 14),
 	md5(i::text) || substr(md5((i + 1)::text), 1, 8),
 	i % 4 + 1, 100 + (i - 1) / 4 + 1, 1 + i % 2
 FROM generate_series(1, :n) i;

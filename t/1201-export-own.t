@@ -333,6 +333,36 @@ test_expect_success 'import reads stdin' '
 	test_cmp expect got
 '
 
+test_expect_success 'the session defaults of the server do not matter' '
+	PGOPTIONS="-c TimeZone=Asia/Tokyo -c DateStyle=SQL,DMY -c IntervalStyle=sql_standard" \
+		pw db export --from "$(url django)" -q >tokyo.sql &&
+	grep -v "^-- created:" data.sql >a &&
+	grep -v "^-- created:" tokyo.sql >b &&
+	test_cmp a b
+'
+
+test_expect_success 'import shows its progress when asked' '
+	pw db import --replace --progress -q data.sql 2>err &&
+	test_grep "importing patch: 4 of 4 rows" err
+'
+
+test_expect_success 'a 20 MB diff goes through, memory bounded by the row' '
+	dj -c "INSERT INTO patchwork_patch VALUES (15, \$\$<big@example.org>\$\$, \$\$[PATCH] big\$\$, \$\$2021-09-01 08:00:00\$\$, \$\$Date: Wed, 01 Sep 2021 08:00:00 +0000\$\$, NULL, 1, 3, false, NULL, NULL, repeat(\$\$+ a line of a very large patch\$\$ || chr(9) || chr(92) || chr(10), 700000), NULL, NULL, NULL, NULL, NULL, 1)" &&
+	test_when_finished "dj -c \"DELETE FROM patchwork_patch WHERE id = 15\"" &&
+	if command -v /usr/bin/time >/dev/null
+	then
+		/usr/bin/time -f %M -o rss pw db export --from "$(url django)" -q >big.sql &&
+		test "$(tail -n 1 rss)" -lt 150000
+	else
+		pw db export --from "$(url django)" -q >big.sql
+	fi &&
+	pw db import --replace -q big.sql &&
+	dj -c "SELECT md5(diff), length(diff) FROM patchwork_patch WHERE id = 15" >expect &&
+	sql -c "SELECT md5(diff), length(diff) FROM patch WHERE id = 15" >got &&
+	test_cmp expect got &&
+	test "$(cut -d"|" -f2 got)" -gt 20000000
+'
+
 test_expect_success 'the wrong --time-zone is spotted from the Date: headers' '
 	pw db export --from "$(url django)" --time-zone UTC >utc.sql 2>err &&
 	test_grep "time-zone UTC looks wrong: only 0 of 7 sampled mails agree" err &&
