@@ -18,6 +18,7 @@
  * Nothing else manages the pool: spawn-fcgi does not restart a worker
  * that dies, and a lost worker would be lost capacity.
  */
+#include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -25,6 +26,7 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
@@ -153,43 +155,77 @@ sig_set(int sig, void (*fn)(int))
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = fn;
 	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = 0;	/* no SA_RESTART: accept() must return */
+	sa.sa_flags = SA_RESTART;
 	sigaction(sig, &sa, NULL);
 }
 
+/*
+ * A worker.  SIGTERM, SIGINT and SIGHUP (stop; the supervisor replaces
+ * a worker after SIGHUP) stay blocked except while the worker waits for
+ * a connection in epoll_pwait(): an idle worker leaves at once, a busy
+ * one after its request, and no signal ever interrupts a request.  The
+ * listening socket is non-blocking and registered with EPOLLEXCLUSIVE,
+ * so one connection wakes one idle worker, and a worker another one beat
+ * to the connection goes back to waiting.
+ */
 static void __attribute__((noreturn))
 worker_main(int fd, const sigset_t *mask, pid_t parent)
 {
+	struct epoll_event ev;
 	FCGX_Request fr;
+	sigset_t blocked, waiting;
 	unsigned long served = 0;
-	int rc;
+	int ep, rc;
 
 	sig_set(SIGTERM, on_worker_signal);
 	sig_set(SIGINT, on_worker_signal);
 	sig_set(SIGHUP, on_worker_signal);
 	sig_set(SIGPIPE, SIG_IGN);
 	sig_set(SIGCHLD, SIG_DFL);
-	sigprocmask(SIG_SETMASK, mask, NULL);
+	waiting = *mask;
+	sigdelset(&waiting, SIGTERM);
+	sigdelset(&waiting, SIGINT);
+	sigdelset(&waiting, SIGHUP);
+	blocked = waiting;
+	sigaddset(&blocked, SIGTERM);
+	sigaddset(&blocked, SIGINT);
+	sigaddset(&blocked, SIGHUP);
+	sigprocmask(SIG_SETMASK, &blocked, NULL);
 	/* Do not outlive the supervisor. */
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (getppid() != parent)
 		_exit(EX_OK_);
 	prctl(PR_SET_NAME, "pw.fcgi worker");
 
-	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, fd,
-	    FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
+	if ((ep = epoll_create1(EPOLL_CLOEXEC)) == -1) {
+		log_warn("worker: epoll_create1");
+		_exit(EX_OSERR_);
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) == -1) {
+		log_warn("worker: epoll_ctl");
+		_exit(EX_OSERR_);
+	}
+	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, fd, 0) != 0) {
 		log_warnx("worker: FastCGI library initialisation failed");
 		_exit(EX_SOFTWARE_);
 	}
 	worker_setup();
 	while (!worker_stop) {
-		rc = FCGX_Accept_r(&fr);
-		if (rc < 0) {
-			if (worker_stop || rc == -EINTR)
+		rc = epoll_pwait(ep, &ev, 1, -1, &waiting);
+		if (rc == -1) {
+			if (errno == EINTR)
 				continue;
+			log_warn("worker: epoll_pwait");
+			_exit(EX_OSERR_);
+		}
+		rc = FCGX_Accept_r(&fr);
+		if (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -EINTR)
+			continue;	/* another worker took it */
+		if (rc < 0) {
 			log_warnx("worker: accept: %s", rc > -1000 ?
 			    strerror(-rc) : "FastCGI protocol error");
-			FCGX_Free(&fr, 1);
 			_exit(EX_OSERR_);
 		}
 		serve(&fr, fr.envp);
@@ -202,6 +238,7 @@ worker_main(int fd, const sigset_t *mask, pid_t parent)
 		}
 	}
 	FCGX_Free(&fr, 0);
+	close(ep);
 	worker_teardown();
 	_exit(EX_OK_);
 }
@@ -383,6 +420,10 @@ pool_run(int fd, int nworkers)
 	sig_set(SIGINT, SIG_DFL);
 	sig_set(SIGHUP, SIG_DFL);
 	sig_set(SIGPIPE, SIG_IGN);
+	/* Workers wait in epoll and must never block in accept(). */
+	if ((i = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, i | O_NONBLOCK) == -1)
+		fatal("listening socket: O_NONBLOCK");
 	log_info("pool: starting %d worker(s)", nworkers);
 
 	for (;;) {

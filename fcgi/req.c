@@ -266,6 +266,18 @@ method_parse(const char *m)
 	return HTTP_OTHER;
 }
 
+/* An unknown method we may repeat: 1 to 16 upper-case letters. */
+static int
+method_token(const char *m)
+{
+	size_t n = 0;
+
+	for (; *m != '\0'; m++, n++)
+		if (*m < 'A' || *m > 'Z')
+			return 0;
+	return n > 0 && n <= 16;
+}
+
 const char *
 http_method_name(unsigned m)
 {
@@ -372,8 +384,8 @@ req_begin(struct req *r, void *fcgx, char **envp)
 	v = req_env(r, "REQUEST_METHOD");
 	r->method_name = v != NULL ? v : "GET";
 	r->method = method_parse(r->method_name);
-	if (r->method == HTTP_OTHER)
-		r->method_name = "OTHER";	/* keep junk out of the log */
+	if (r->method == HTTP_OTHER && !method_token(r->method_name))
+		r->method_name = "OTHER";	/* keep junk out of logs, pages */
 
 	uri = req_env(r, "REQUEST_URI");
 	if (uri != NULL && *uri != '\0') {
