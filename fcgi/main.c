@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -45,14 +46,6 @@
 #include "migrate.h"
 #include "xalloc.h"
 #include "pwfcgi.h"
-
-#define EX_OK_		0
-#define EX_USAGE_	64
-#define EX_SOFTWARE_	70
-#define EX_OSERR_	71
-#define EX_NOUSER_	67
-#define EX_NOPERM_	77
-#define EX_CONFIG_	78
 
 struct conf conf;
 
@@ -69,7 +62,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: pw.fcgi [-nv] [-c file] [-m mode] "
 	    "[-s socket] [-u user] [-w workers]\n");
-	exit(EX_USAGE_);
+	exit(EX_USAGE);
 }
 
 /*
@@ -137,7 +130,7 @@ serve_cgi(void)
 	req_cleanup(&req);
 	worker_teardown();
 	conf_release(&conf);
-	return EX_OK_;
+	return EX_OK;
 }
 
 static void
@@ -194,22 +187,22 @@ worker_main(int fd, const sigset_t *mask, pid_t parent)
 	/* Do not outlive the supervisor. */
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (getppid() != parent)
-		_exit(EX_OK_);
+		_exit(EX_OK);
 	prctl(PR_SET_NAME, "pw.fcgi worker");
 
 	if ((ep = epoll_create1(EPOLL_CLOEXEC)) == -1) {
 		log_warn("worker: epoll_create1");
-		_exit(EX_OSERR_);
+		_exit(EX_OSERR);
 	}
 	memset(&ev, 0, sizeof(ev));
 	ev.events = EPOLLIN | EPOLLEXCLUSIVE;
 	if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) == -1) {
 		log_warn("worker: epoll_ctl");
-		_exit(EX_OSERR_);
+		_exit(EX_OSERR);
 	}
 	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, fd, 0) != 0) {
 		log_warnx("worker: FastCGI library initialisation failed");
-		_exit(EX_SOFTWARE_);
+		_exit(EX_SOFTWARE);
 	}
 	worker_setup();
 	while (!worker_stop) {
@@ -218,7 +211,7 @@ worker_main(int fd, const sigset_t *mask, pid_t parent)
 			if (errno == EINTR)
 				continue;
 			log_warn("worker: epoll_pwait");
-			_exit(EX_OSERR_);
+			_exit(EX_OSERR);
 		}
 		rc = FCGX_Accept_r(&fr);
 		if (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -EINTR)
@@ -226,7 +219,7 @@ worker_main(int fd, const sigset_t *mask, pid_t parent)
 		if (rc < 0) {
 			log_warnx("worker: accept: %s", rc > -1000 ?
 			    strerror(-rc) : "FastCGI protocol error");
-			_exit(EX_OSERR_);
+			_exit(EX_OSERR);
 		}
 		serve(&fr, fr.envp);
 		FCGX_Finish_r(&fr);
@@ -240,7 +233,7 @@ worker_main(int fd, const sigset_t *mask, pid_t parent)
 	FCGX_Free(&fr, 0);
 	close(ep);
 	worker_teardown();
-	_exit(EX_OK_);
+	_exit(EX_OK);
 }
 
 /* The pool --------------------------------------------------------- */
@@ -461,7 +454,7 @@ pool_run(int fd, int nworkers)
 			    sig == SIGTERM ? "SIGTERM" : "SIGINT");
 			pool_stop(slots, nworkers, &set);
 			free(slots);
-			return EX_OK_;
+			return EX_OK;
 		default:	/* timeout or EINTR: spawn what is due */
 			break;
 		}
@@ -589,30 +582,30 @@ main(int argc, char *argv[])
 
 	log_init("pw.fcgi", 0, verbose);
 	if (conf_load(&conf, cfile) == -1)
-		return EX_CONFIG_;
+		return EX_CONFIG;
 	if (check) {
 		printf("configuration OK\n");
 		conf_release(&conf);
-		return EX_OK_;
+		return EX_OK;
 	}
 	if (conf.log.verbose > verbose)
 		verbose = conf.log.verbose;
 	log_init("pw.fcgi", conf.log.syslog, verbose);
 	if (route_init() == -1 || api_index_init(conf.http.base_url) == -1)
-		return EX_SOFTWARE_;
+		return EX_SOFTWARE;
 	if (workers == 0)
 		workers = conf.http.workers > 0 ? conf.http.workers : 1;
 	if (user != NULL) {
 		if (getuid() != 0) {
 			log_warnx("-u needs root");
-			return EX_NOPERM_;
+			return EX_NOPERM;
 		}
 		if ((pw = getpwnam(user)) == NULL) {
 			log_warnx("unknown user %s", user);
-			return EX_NOUSER_;
+			return EX_NOUSER;
 		}
 	}
-	log_fatal_status = EX_OSERR_;	/* socket and privileges */
+	log_fatal_status = EX_OSERR;	/* socket and privileges */
 
 	if (spath != NULL)
 		fd = open_socket(spath, (mode_t)mode, pw);
@@ -621,7 +614,7 @@ main(int argc, char *argv[])
 	else if (getenv("REQUEST_METHOD") != NULL) {
 		if (pw != NULL)
 			drop_privileges(pw);
-		log_fatal_status = EX_SOFTWARE_;
+		log_fatal_status = EX_SOFTWARE;
 		return serve_cgi();
 	} else {
 		fprintf(stderr, "pw.fcgi: not started by a FastCGI manager "
@@ -630,7 +623,7 @@ main(int argc, char *argv[])
 	}
 	if (pw != NULL)
 		drop_privileges(pw);
-	log_fatal_status = EX_SOFTWARE_;
+	log_fatal_status = EX_SOFTWARE;
 	rc = pool_run(fd, (int)workers);
 	if (sock_path != NULL)
 		unlink(sock_path);
