@@ -156,11 +156,29 @@ sig_set(int sig, void (*fn)(int))
  * A worker.  SIGTERM, SIGINT and SIGHUP (stop; the supervisor replaces
  * a worker after SIGHUP) stay blocked except while the worker waits for
  * a connection in epoll_pwait(): an idle worker leaves at once, a busy
- * one after its request, and no signal ever interrupts a request.  The
- * listening socket is non-blocking and registered with EPOLLEXCLUSIVE,
- * so one connection wakes one idle worker, and a worker another one beat
- * to the connection goes back to waiting.
+ * one after its request, and no signal ever interrupts a request (a
+ * select() inside libfcgi's accept would drop the connection on EINTR).
+ *
+ * The listening socket is non-blocking.  A worker first tries to accept;
+ * only when no connection is waiting does it sleep in epoll_pwait(),
+ * registered with EPOLLEXCLUSIVE so that one connection wakes one idle
+ * worker.  Under load a worker goes from connection to connection with
+ * the same system calls as a bare libfcgi loop, and looks for a pending
+ * stop signal every STOP_CHECK requests.
  */
+#define STOP_CHECK	32
+
+static int
+stop_pending(void)
+{
+	sigset_t p;
+
+	if (sigpending(&p) == -1)
+		return 0;
+	return sigismember(&p, SIGTERM) || sigismember(&p, SIGINT) ||
+	    sigismember(&p, SIGHUP);
+}
+
 static void __attribute__((noreturn))
 worker_main(int fd, const sigset_t *mask, pid_t parent)
 {
@@ -206,16 +224,16 @@ worker_main(int fd, const sigset_t *mask, pid_t parent)
 	}
 	worker_setup();
 	while (!worker_stop) {
-		rc = epoll_pwait(ep, &ev, 1, -1, &waiting);
-		if (rc == -1) {
-			if (errno == EINTR)
-				continue;
-			log_warn("worker: epoll_pwait");
-			_exit(EX_OSERR);
-		}
 		rc = FCGX_Accept_r(&fr);
-		if (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -EINTR)
-			continue;	/* another worker took it */
+		if (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -EINTR) {
+			/* Nothing waiting (or another worker took it). */
+			if (epoll_pwait(ep, &ev, 1, -1, &waiting) == -1 &&
+			    errno != EINTR) {
+				log_warn("worker: epoll_pwait");
+				_exit(EX_OSERR);
+			}
+			continue;
+		}
 		if (rc < 0) {
 			log_warnx("worker: accept: %s", rc > -1000 ?
 			    strerror(-rc) : "FastCGI protocol error");
@@ -224,8 +242,11 @@ worker_main(int fd, const sigset_t *mask, pid_t parent)
 		serve(&fr, fr.envp);
 		FCGX_Finish_r(&fr);
 		req_cleanup(&req);
+		served++;
+		if (served % STOP_CHECK == 0 && stop_pending())
+			break;
 		if (conf.http.max_requests > 0 &&
-		    ++served >= (unsigned long)conf.http.max_requests) {
+		    served >= (unsigned long)conf.http.max_requests) {
 			log_debug("worker: retiring after %lu requests", served);
 			break;
 		}
