@@ -166,7 +166,7 @@ sig_set(int sig, void (*fn)(int))
  * the same system calls as a bare libfcgi loop, and looks for a pending
  * stop signal every STOP_CHECK requests.
  */
-#define STOP_CHECK	32
+#define STOP_CHECK	16
 
 static int
 stop_pending(void)
