@@ -11,4 +11,15 @@ int	tap_done(void);	/* prints the plan; returns 0 if all passed */
 int	test_buf(int, char **);
 int	test_arena(int, char **);
 
+/* test-mail.c: the mail parser */
+int	test_parse_mail(int, char **);
+int	test_parse_mbox(int, char **);
+int	test_parse_subject(int, char **);
+int	test_hash(int, char **);
+int	test_diff_split(int, char **);
+int	test_header(int, char **);
+int	test_delegate(int, char **);
+int	test_depends(int, char **);
+int	test_tags(int, char **);
+
 #endif
