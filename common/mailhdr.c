@@ -914,12 +914,15 @@ hdr_block_add(struct buf *out, const char *name, const char *raw, size_t len)
 			break;
 		}
 	if (!eight) {
-		for (i = a; i < b; i++) {
-			if (raw[i] == '\r' && i + 1 < b && raw[i + 1] == '\n')
-				continue;
-			if (raw[i] != '\0')
-				buf_addc(out, raw[i]);
-		}
+		size_t run = a;
+
+		/* as it is, but CRLF -> LF (NULs never reach here) */
+		for (i = a; i < b; i++)
+			if (raw[i] == '\r' && i + 1 < b && raw[i + 1] == '\n') {
+				buf_add(out, raw + run, i - run);
+				run = i + 1;
+			}
+		buf_add(out, raw + run, b - run);
 		return;
 	}
 	if (hdr_clean(&clean, raw + a, b - a) < 0) {
