@@ -533,6 +533,8 @@ set_author(struct parsed_mail *pm, const char *listemail)
 			au->error = "Invalid 'X-Original-From' header";
 		return;
 	}
+	/* the reference returns the first name match even with a broken
+	 * address; a usable one is required here */
 	for (i = 0; i < pm->nreply_to; i++) {
 		char *save = NULL, *copy = xstrdup(pm->reply_to[i]);
 
