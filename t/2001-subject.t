@@ -39,4 +39,13 @@ test_expect_success 'the linkname is dropped only when given' '
 	test_cmp expect out
 '
 
+test_expect_success 'series names from cover names (§12)' '
+	printf "series\t%s\n" "[0/2] A sample series" "[v2,0/3]   foo bar" \
+		"no prefix" "[1/2] " "[unclosed x" "[a] [b] c" |
+		pw-test header >out &&
+	printf "series\t[%s]\n" "A sample series" "foo bar" "no prefix" "" \
+		"[unclosed x" "[b] c" >expect &&
+	test_cmp expect out
+'
+
 test_done

@@ -330,7 +330,8 @@ test_diff_split(int argc, char *argv[])
 
 /*
  * header: each stdin line is "FUNCTION<TAB>VALUE" (VALUE with escapes);
- * FUNCTION is clean, from, date, list-id or msgid.  Prints one line each.
+ * FUNCTION is clean, from, date, list-id, series (the series name of a
+ * cover letter name, §12) or block (§2.6).  Prints one line each.
  */
 int
 test_header(int argc, char *argv[])
@@ -384,6 +385,11 @@ test_header(int argc, char *argv[])
 
 			printf("%s\n", id ? id : "None");
 			free(id);
+		} else if (strcmp(fn, "series") == 0) {
+			char *sn = subject_series_name(cl.s);
+
+			printf("[%s]\n", sn);
+			free(sn);
 		} else if (strcmp(fn, "block") == 0) {
 			struct buf b = BUF_INIT;
 
