@@ -286,6 +286,33 @@ test_parse_subject(int argc, char *argv[])
 	return 0;
 }
 
+/*
+ * subject-match PATTERN: for each stdin line (a clean Subject), 1 if a
+ * project with that subject_match takes it, 0 if not, -1 for a pattern
+ * that does not compile.
+ */
+int
+test_subject_match(int argc, char *argv[])
+{
+	struct buf in = BUF_INIT;
+	size_t p = 0, e;
+	const char *nl;
+	char *line;
+
+	if (argc != 2)
+		return 64;
+	read_all(stdin, &in);
+	for (; p < in.len; p = e + 1) {
+		nl = memchr(in.s + p, '\n', in.len - p);
+		e = nl ? (size_t)(nl - in.s) : in.len;
+		line = xstrndup(in.s + p, e - p);
+		printf("%d\n", subject_match(argv[1], line));
+		free(line);
+	}
+	buf_release(&in);
+	return 0;
+}
+
 /* hash: a diff on stdin, its patch hash on stdout. */
 int
 test_hash(int argc, char *argv[])
