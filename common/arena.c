@@ -104,7 +104,7 @@ arena_strndup(struct arena *a, const char *s, size_t n)
 char *
 arena_strdup(struct arena *a, const char *s)
 {
-	return s ? arena_strndup(a, s, SIZE_MAX) : NULL;
+	return s ? arena_memdup(a, s, strlen(s) + 1) : NULL;
 }
 
 char *

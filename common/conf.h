@@ -11,8 +11,10 @@
  *
  * conf_load() returns 0, or -1 after printing "file:line: what is wrong"
  * to stderr (unknown key, wrong type, value out of range, unreadable
- * file); programs then exit 78 (EX_CONFIG).  Strings in struct conf are
- * owned by it and freed by conf_release().
+ * file); programs then exit 78 (EX_CONFIG).  The line is 0 when the
+ * problem is the whole file (unreadable, or two keys that disagree).
+ * Strings in struct conf are owned by it (never NULL after a successful
+ * load) and freed by conf_release().
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -59,8 +61,14 @@ struct conf {
 
 /* path: -c argument or NULL. */
 int	conf_load(struct conf *, const char *path);
+/* Every key at its default (no file, no environment). */
+void	conf_defaults(struct conf *);
 void	conf_release(struct conf *);
 /* The annotated default file, every key with its default and meaning. */
 void	conf_print_default(FILE *);
+/* The same layout with the values of c (what `pw config -s` shows). */
+void	conf_print(FILE *, const struct conf *c);
+/* LOG_DAEMON etc. for a facility name, or -1. */
+int	conf_syslog_facility(const char *);
 
 #endif

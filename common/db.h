@@ -8,7 +8,13 @@
  * parameters; SQL text is never built from input.  A statement is
  * prepared on its connection the first time it runs (by name, so names
  * must be unique program-wide: prefix them with the module) and again
- * after a reconnect.
+ * after a reconnect.  The connection remembers the name and SQL pointers
+ * of what it prepared, so stmt_def strings must be static; a second
+ * statement with a known name but different SQL is refused as a bug.
+ *
+ * Parameters: text, except DB_BYTEA, sent in binary format (any bytes,
+ * NUL included; a NULL pointer sends SQL NULL).  Results come back as
+ * text; dbres_bytea() decodes a bytea column.
  *
  * Lifecycle:
  *  1. db_init(&db, conninfo): no connection yet;
@@ -32,7 +38,20 @@
  *  DB_DUPLICATE    unique violation (23505): logged at debug level only;
  *  DB_OTHER        anything else: a bug or bad data.
  * db.retryable is set for 40001/40P01: the unit of work may be retried
- * once at once.
+ * once at once.  A failure inside libpq itself (link lost while
+ * sending, out of memory) has no SQLSTATE and is reported as 08006.
+ * db.err, db.retryable and db.sqlstate are reset by every call that talks
+ * to the server, except db_rollback(), which keeps the failure that led to
+ * it; db.errmsg keeps the last message (with the server's DETAIL in
+ * parentheses, e.g. which key is duplicate).
+ *
+ * Connecting: conninfo is passed to libpq as an expandable dbname, so
+ * both URIs and keyword strings work and empty means libpq's defaults
+ * (PGHOST, ...).  application_name defaults to the program name.
+ *
+ * db_ensure() also rolls back a transaction a unit of work left open
+ * (logging a warning), and notices a connection the server closed while
+ * it was idle, so the next statement does not fail for nothing.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -132,14 +151,28 @@ int	 db_do(struct db *, const struct stmt_def *,
  * (migrations, SET commands).  Never pass text derived from input.
  */
 int	 db_exec_script(struct db *, const char *sql);
+/* The same, naming the text in the log with the line of the error. */
+int	 db_exec_script_as(struct db *, const char *label, const char *sql);
+/* set_config(name, value) for the session, e.g. "statement_timeout". */
+int	 db_set(struct db *, const char *name, const char *value);
 
-/* Transactions.  db_begin_mode takes e.g. "ISOLATION LEVEL SERIALIZABLE". */
+/*
+ * Transactions.  db_begin_mode takes e.g. "ISOLATION LEVEL SERIALIZABLE"
+ * (trusted text).  Transactions do not nest: db_begin() inside one fails.
+ * db_commit() of a transaction in which a statement failed returns -1
+ * (the server rolled it back).
+ */
 int	 db_begin(struct db *);
 int	 db_begin_mode(struct db *, const char *mode);
 int	 db_commit(struct db *);
-int	 db_rollback(struct db *);	/* safe to call when not in one */
+/* Safe when not in one; keeps db.err of the failure that led to it. */
+int	 db_rollback(struct db *);
 
-/* Advisory locks on a 64-bit key (see DB_LOCK_* for keys in use). */
+/*
+ * Advisory locks on a 64-bit key (see DB_LOCK_* for keys in use).  A
+ * session lock waits subject to lock_timeout (then DB_UNAVAILABLE);
+ * db_unlock() of a lock not held is -1.
+ */
 int	 db_lock(struct db *, int64_t key);		/* session, waits */
 int	 db_trylock(struct db *, int64_t key);		/* 1 got, 0 busy, -1 */
 int	 db_unlock(struct db *, int64_t key);
@@ -157,5 +190,14 @@ size_t	 dbres_len(const struct dbres *, int row, int col);
 int64_t	 dbres_i64(const struct dbres *, int row, int col);  /* 0 if null */
 int	 dbres_bool(const struct dbres *, int row, int col); /* 't' -> 1 */
 double	 dbres_f64(const struct dbres *, int row, int col);
+int	 dbres_cols(const struct dbres *);
+/* Rows touched by an INSERT/UPDATE/DELETE (PQcmdTuples), else 0. */
+int64_t	 dbres_affected(const struct dbres *);
+/*
+ * Decode a bytea column into a malloc'd copy (NUL-terminated for
+ * convenience; *lenp is the real length).  NULL if the value is null.
+ */
+unsigned char *dbres_bytea(const struct dbres *, int row, int col,
+	    size_t *lenp);
 
 #endif

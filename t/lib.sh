@@ -35,7 +35,7 @@ export ASAN_OPTIONS LSAN_OPTIONS UBSAN_OPTIONS
 
 # Tests must not pick up a real site's configuration.
 unset PW_DATABASE_URL
-PW_CONFIG=/dev/null/none
+PW_CONFIG=/dev/null
 export PW_CONFIG
 LC_ALL=C.UTF-8
 TZ=UTC
@@ -223,9 +223,9 @@ test_setup_db() {
 	mkdir "$PGDIR/sock"
 	if [ "$(id -u)" = 0 ]; then chown -R nobody "$PGDIR"; fi
 	test_atexit "test_stop_db; rm -rf '$PGDIR'"
+	PG_OPTS="-c listen_addresses='' -c unix_socket_directories='$PGDIR/sock' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=60 -c shared_buffers=32MB"
 	_pg_as "$bindir/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/log" -w -t 60 \
-		-o "-c listen_addresses='' -c unix_socket_directories='$PGDIR/sock' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=60 -c shared_buffers=32MB" \
-		start >/dev/null || { cat "$PGDIR/log"; echo "Bail out! postgres did not start"; exit 1; }
+		-o "$PG_OPTS" start >/dev/null || { cat "$PGDIR/log"; echo "Bail out! postgres did not start"; exit 1; }
 	PGHOST=$PGDIR/sock
 	PGUSER=postgres
 	PGDATABASE=patchwork
@@ -245,7 +245,8 @@ test_stop_db() {
 }
 
 test_start_db() {
-	_pg_as "$PG_BINDIR/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/log" -w -t 60 start >/dev/null
+	_pg_as "$PG_BINDIR/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/log" -w -t 60 \
+		-o "$PG_OPTS" start >/dev/null
 }
 
 # psql against the test database, quiet, failing on the first error.
