@@ -376,7 +376,6 @@ pool_stop(struct slot *slots, int n, sigset_t *set)
 	struct timespec deadline = now_mono(), ts;
 	siginfo_t si;
 	long ms;
-	int sig;
 
 	deadline.tv_sec += 10;
 	signal_all(slots, n, SIGTERM);
@@ -388,9 +387,8 @@ pool_stop(struct slot *slots, int n, sigset_t *set)
 			break;
 		ts.tv_sec = ms / 1000;
 		ts.tv_nsec = (ms % 1000) * 1000000;
-		sig = sigtimedwait(set, &si, &ts);
-		if (sig == SIGINT || sig == SIGTERM)
-			break;		/* asked twice: no more waiting */
+		/* SIGCHLD, or a repeated stop request: both mean look again. */
+		(void)sigtimedwait(set, &si, &ts);
 	}
 	log_warnx("pool: killing %d worker(s) that did not stop",
 	    alive(slots, n));
