@@ -51,7 +51,8 @@ as_pg "$BIN/pg_ctl" -D "$W/data" -l "$W/log" -w -t 60 -o "-c listen_addresses=''
 	-c unix_socket_directories='$W/sock' -c fsync=off \
 	-c synchronous_commit=off -c full_page_writes=off \
 	-c shared_buffers=512MB -c maintenance_work_mem=512MB \
-	-c max_wal_size=8GB -c checkpoint_timeout=30min" start >/dev/null
+	-c max_wal_size=8GB -c checkpoint_timeout=30min \
+	-c log_min_duration_statement=5000" start >/dev/null
 
 PGHOST=$W/sock PGUSER=postgres
 export PGHOST PGUSER
@@ -64,6 +65,23 @@ PW_CONFIG=/dev/null
 export PW_DATABASE_URL PW_CONFIG
 
 now() { date +%s.%N; }
+
+# cpu_of APP FILE: until the backend of application_name APP goes away,
+# keep writing its CPU seconds (user + system) to FILE: the server's
+# share of the work, which does not depend on what else the machine runs.
+cpu_of() {
+	local pid= tck
+	tck=$(getconf CLK_TCK)
+	while [ -z "$pid" ]; do
+		pid=$(psql -d postgres -A -t -c "SELECT pid FROM pg_stat_activity WHERE application_name = '$1'" 2>/dev/null | head -n 1)
+		sleep 0.2
+	done
+	while [ -r /proc/$pid/stat ]; do
+		awk -v t="$tck" '{ printf "%.1f\n", ($14 + $15) / t }' /proc/$pid/stat >"$2.tmp" 2>/dev/null &&
+			mv "$2.tmp" "$2"
+		sleep 0.5
+	done
+}
 since() { echo "$(now) $1" | awk '{ printf "%.1f", $1 - $2 }'; }
 
 t0=$(now)
@@ -137,19 +155,29 @@ echo "django database: $N patches, built in $(since "$t0") s, $(psql -d django -
 
 pw db sync >/dev/null
 
+cpu_of "pw db export" "$W/export.cpu" &
 t0=$(now)
 /usr/bin/time -f "%M" -o "$W/export.rss" \
 	pw --database-url "$OLD" db export -q >"$W/data.sql" 2>"$W/export.err"
 te=$(since "$t0")
 size=$(du -m "$W/data.sql" | cut -f1)
-echo "export: $te s, $size MB written, peak RSS $(cat "$W/export.rss") KB"
+wait
+echo "export: $te s, $size MB written, peak RSS $(cat "$W/export.rss") KB," \
+	"server CPU $(cat "$W/export.cpu") s"
 
+cpu_of pw-db "$W/import.cpu" &
 t0=$(now)
 /usr/bin/time -f "%M" -o "$W/import.rss" \
 	pw db import -q --no-progress "$W/data.sql" 2>"$W/import.err" ||
 	{ cat "$W/import.err" >&2; exit 1; }
 ti=$(since "$t0")
-echo "import: $ti s, peak RSS $(cat "$W/import.rss") KB"
+wait
+echo "import: $ti s, peak RSS $(cat "$W/import.rss") KB," \
+	"server CPU $(cat "$W/import.cpu") s"
+echo "load average at the end: $(cut -d" " -f1-3 /proc/loadavg)"
+echo "statements over 5 s, export and import:"
+sed -n 's/.*duration: \([0-9]*\)\.[0-9]* ms  [a-z]*[ <>a-z]*: *\(.\{0,60\}\).*/  \1 ms  \2/p' \
+	"$W/log" | sort -k1,1nr
 echo "round trip: $(echo "$te $ti" | awk '{ printf "%.1f", $1 + $2 }') s;" \
 	"$(psql -d patchwork -A -t -c 'SELECT count(*) FROM patch') patches," \
 	"$(psql -d patchwork -A -t -c 'SELECT count(*) FROM event') events imported"

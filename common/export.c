@@ -2743,7 +2743,15 @@ export_run(const struct export_opts *o, FILE *out, int *unavailable)
 	*unavailable = 0;
 	g_mime_init();
 
-	e.c = PQconnectdb(o->conninfo ? o->conninfo : "");
+	{
+		/* The name shows in pg_stat_activity of the Django server. */
+		const char *kw[] = { "fallback_application_name", "dbname",
+		    NULL };
+		const char *val[] = { "pw db export", o->conninfo ?
+		    o->conninfo : "", NULL };
+
+		e.c = PQconnectdbParams(kw, val, 1);
+	}
 	if (PQstatus(e.c) != CONNECTION_OK) {
 		char m[512];
 

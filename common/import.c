@@ -358,9 +358,34 @@ bulk_begin(struct imp *m)
 		undo_add(&m->undo, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1));
 	PQclear(r);
 	r = NULL;
-	for (k = 0; k < m->undo.n; k++)
-		if (run(m, "bulk load", m->undo.drop[k]) < 0)
+	/*
+	 * Only the tables' owner may do this (normally: the role that ran
+	 * `pw db sync`).  Anyone else loads the slow way, row by row.
+	 */
+	if (run(m, "bulk load", "SAVEPOINT pw_bulk") < 0)
+		goto out;
+	for (k = 0; k < m->undo.n; k++) {
+		r = PQexec(m->c, m->undo.drop[k]);
+		if (PQresultStatus(r) == PGRES_COMMAND_OK) {
+			PQclear(r);
+			r = NULL;
+			continue;
+		}
+		if (strcmp(PQresultErrorField(r, PG_DIAG_SQLSTATE) ?
+		    PQresultErrorField(r, PG_DIAG_SQLSTATE) : "", "42501") != 0) {
+			pg_fail(m, r, "bulk load");
+			r = NULL;
 			goto out;
+		}
+		PQclear(r);
+		r = NULL;
+		log_warnx("import: not the owner of the tables: loading with "
+		    "their indexes and foreign keys in place (slower)");
+		if (run(m, "bulk load", "ROLLBACK TO SAVEPOINT pw_bulk") < 0)
+			goto out;
+		undo_release(&m->undo);
+		break;
+	}
 	rc = 0;
 out:
 	PQclear(r);

@@ -326,6 +326,19 @@ test_expect_success 'statements export does not write are never run' '
 	still_empty
 '
 
+test_expect_success 'a role that does not own the tables imports the slow way' '
+	target notowner &&
+	psql -X -q -d notowner -v ON_ERROR_STOP=1 -c "CREATE ROLE loader LOGIN" \
+		-c "GRANT SELECT, INSERT, DELETE ON ALL TABLES IN SCHEMA public TO loader" \
+		-c "GRANT USAGE, UPDATE, SELECT ON ALL SEQUENCES IN SCHEMA public TO loader" &&
+	test_when_finished "psql -X -q -d notowner -c \"DROP OWNED BY loader\"; psql -X -q -d notowner -c \"DROP ROLE loader\"" &&
+	PW_DATABASE_URL="host=$PGHOST user=loader dbname=notowner" pw db import -q data.sql 2>err &&
+	test_grep "not the owner of the tables" err &&
+	psql -X -A -t -d notowner -c "SELECT count(*) FROM patch" >got &&
+	echo 4 >expect &&
+	test_cmp expect got
+'
+
 test_expect_success 'import reads stdin' '
 	pw db import --replace -q <data.sql &&
 	sql -c "SELECT count(*) FROM event" >got &&
