@@ -560,18 +560,55 @@ mail_set_project(struct parsed_mail *pm, const char *linkname,
 	set_meta_error(pm);
 }
 
+struct hdr_at {
+	gint64		 off;
+	size_t		 seq;
+	GMimeHeader	*h;
+};
+
+static int
+hdr_at_cmp(const void *a, const void *b)
+{
+	const struct hdr_at *x = a, *y = b;
+
+	if (x->off != y->off)
+		return x->off < y->off ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/*
+ * GMime keeps the Content-* headers of the top-level message in its MIME
+ * part's list; the two lists, merged by stream offset, are the message's
+ * header section in order.
+ */
 static void
-read_headers(GMimeObject *obj, struct hdrs *h, struct buf *block)
+read_headers(GMimeMessage *msg, struct hdrs *h, struct buf *block)
 {
 	static const char *const listhdr[3] = {
 		"List-ID", "X-Mailing-List", "X-list",
 	};
-	GMimeHeaderList *hl = g_mime_object_get_header_list(obj);
-	int i, n, k;
+	GMimeHeaderList *lists[2];
+	GMimeObject *part = g_mime_message_get_mime_part(msg);
+	struct hdr_at *all = NULL;
+	size_t nall = 0, i;
+	int l, k, n;
 
-	n = hl ? g_mime_header_list_get_count(hl) : 0;
-	for (i = 0; i < n; i++) {
-		GMimeHeader *hd = g_mime_header_list_get_header_at(hl, i);
+	lists[0] = g_mime_object_get_header_list(GMIME_OBJECT(msg));
+	lists[1] = part ? g_mime_object_get_header_list(part) : NULL;
+	for (l = 0; l < 2; l++) {
+		n = lists[l] ? g_mime_header_list_get_count(lists[l]) : 0;
+		for (k = 0; k < n; k++) {
+			all = xreallocarray(all, nall + 1, sizeof(*all));
+			all[nall].h = g_mime_header_list_get_header_at(lists[l], k);
+			all[nall].off = g_mime_header_get_offset(all[nall].h);
+			all[nall].seq = nall;
+			nall++;
+		}
+	}
+	if (nall > 1)
+		qsort(all, nall, sizeof(*all), hdr_at_cmp);
+	for (i = 0; i < nall; i++) {
+		GMimeHeader *hd = all[i].h;
 		const char *name = g_mime_header_get_name(hd);
 		const char *raw = g_mime_header_get_raw_value(hd);
 
@@ -614,6 +651,7 @@ read_headers(GMimeObject *obj, struct hdrs *h, struct buf *block)
 				    strcasecmp(name, listhdr[k]) == 0)
 					h->listid[k] = raw;
 	}
+	free(all);
 }
 
 /*
@@ -710,7 +748,7 @@ mail_parse(struct parsed_mail *pm, const char *bytes, size_t len,
 	}
 
 	/* §2.6 and the headers of §2-§9, in one pass */
-	read_headers(GMIME_OBJECT(msg), &h, &block);
+	read_headers(msg, &h, &block);
 	pm->headers = buf_detach(&block, NULL);
 
 	/* §3.1: presence only */

@@ -386,7 +386,11 @@ test_header(int argc, char *argv[])
 			struct buf b = BUF_INIT;
 
 			hdr_block_add(&b, "X", raw.s, raw.len);
-			put_escaped(b.s, b.len);
+			for (k = 0; k < b.len; k++)
+				if (b.s[k] == '\n')
+					fputs("\\n", stdout);
+				else
+					put_escaped(b.s + k, 1);
 			putchar('\n');
 			buf_release(&b);
 		} else
