@@ -133,6 +133,7 @@ enum stmt {
 	ST_TAGS_ADD,
 	ST_EVENTS,
 	ST_DEPS,
+	ST_SESSION,
 	ST__MAX
 };
 
@@ -210,9 +211,11 @@ static const struct stmt_def stmts[ST__MAX] = {
 	    " AND msgid <> $3 LIMIT 1", 3 },
 	/* §11.2 step 1: every mapped id of [own] + refs, with slot x taken? */
 	[ST_SERIES_BY_REFS] = { "ingest_series_by_refs",
-	    "SELECT r.msgid, s.id, s.total, EXISTS (SELECT 1 FROM patch p"
-	    " WHERE p.series_id = s.id AND p.number = $3)"
-	    " FROM series_reference r JOIN series s ON s.id = r.series_id"
+	    "SELECT r.msgid, r.series_id,"
+	    " (SELECT s.total FROM series s WHERE s.id = r.series_id),"
+	    " EXISTS (SELECT 1 FROM patch p WHERE p.series_id = r.series_id"
+	    " AND p.number = $3)"
+	    " FROM series_reference r"
 	    " WHERE r.project_id = $1 AND r.msgid = ANY ($2::text[])", 3 },
 	/* §11.2 step 2 and §11.3: the most recent candidate with slot x free. */
 	[ST_SERIES_BY_MARKERS] = { "ingest_series_by_markers",
@@ -260,26 +263,26 @@ static const struct stmt_def stmts[ST__MAX] = {
 	    " headers, content) VALUES ($1, $2, to_timestamp($3), $4, $5, $6,"
 	    " $7) ON CONFLICT (msgid, project_id) DO NOTHING RETURNING id", 7 },
 	/*
-	 * §13: every candidate parent of the refs, in the order the rules
-	 * take them: by ref, a patch before a patch comment, the most recent
-	 * comment first; covers (kinds 2, 3) count only if no patch did.
+	 * §13: every candidate parent of the refs: kind 0 a patch, 1 a patch
+	 * comment (its patch), 2 a cover, 3 a cover comment (its cover); per
+	 * (kind, msgid) the most recent comment first.  "= ANY" keeps every
+	 * branch on the msgid indexes whatever the plan.
 	 */
 	[ST_PARENT] = { "ingest_parent",
-	    "WITH r AS (SELECT m, n FROM unnest($2::text[]) WITH ORDINALITY"
-	    " AS r(m, n))"
-	    " SELECT r.n, 0 AS k, p.id, NULL::timestamptz AS d, 0::bigint AS c"
-	    " FROM r JOIN patch p ON p.msgid = r.m AND p.project_id = $1"
+	    "SELECT 0 AS k, p.msgid, p.id, NULL::timestamptz AS d,"
+	    " 0::bigint AS c FROM patch p"
+	    " WHERE p.msgid = ANY ($2::text[]) AND p.project_id = $1"
 	    " UNION ALL"
-	    " SELECT r.n, 1, c.patch_id, c.date, c.id FROM r"
-	    " JOIN patch_comment c ON c.msgid = r.m"
-	    " JOIN patch p ON p.id = c.patch_id AND p.project_id = $1"
+	    " SELECT 1, c.msgid, c.patch_id, c.date, c.id FROM patch_comment c"
+	    " WHERE c.msgid = ANY ($2::text[]) AND (SELECT p.project_id"
+	    " FROM patch p WHERE p.id = c.patch_id) = $1"
 	    " UNION ALL"
-	    " SELECT r.n, 2, v.id, NULL, 0 FROM r"
-	    " JOIN cover v ON v.msgid = r.m AND v.project_id = $1"
+	    " SELECT 2, v.msgid, v.id, NULL, 0 FROM cover v"
+	    " WHERE v.msgid = ANY ($2::text[]) AND v.project_id = $1"
 	    " UNION ALL"
-	    " SELECT r.n, 3, c.cover_id, c.date, c.id FROM r"
-	    " JOIN cover_comment c ON c.msgid = r.m"
-	    " JOIN cover v ON v.id = c.cover_id AND v.project_id = $1"
+	    " SELECT 3, c.msgid, c.cover_id, c.date, c.id FROM cover_comment c"
+	    " WHERE c.msgid = ANY ($2::text[]) AND (SELECT v.project_id"
+	    " FROM cover v WHERE v.id = c.cover_id) = $1"
 	    " ORDER BY 1, 2, 4 DESC NULLS LAST, 5 DESC", 2 },
 	[ST_PCOMMENT_ADD] = { "ingest_pcomment_add",
 	    "INSERT INTO patch_comment (patch_id, msgid, date, submitter_id,"
@@ -319,16 +322,32 @@ static const struct stmt_def stmts[ST__MAX] = {
 	 */
 	[ST_DEPS] = { "ingest_deps",
 	    "INSERT INTO series_dependency (from_series_id, to_series_id)"
-	    " SELECT DISTINCT $1::bigint, s.id FROM ("
+	    " SELECT DISTINCT $1::bigint, d.id FROM ("
 	    " SELECT unnest($2::bigint[]) AS id UNION ALL"
 	    " SELECT coalesce((SELECT p.series_id FROM patch p"
 	    " WHERE p.msgid = m AND p.series_id IS NOT NULL"
 	    " ORDER BY p.id LIMIT 1), (SELECT s2.id FROM cover c"
 	    " JOIN series s2 ON s2.cover_letter_id = c.id WHERE c.msgid = m"
 	    " ORDER BY c.id LIMIT 1)) FROM unnest($3::text[]) AS m) d"
-	    " JOIN series s ON s.id = d.id"
-	    " WHERE s.project_id = $4 AND s.id <> $1::bigint"
+	    " WHERE d.id <> $1::bigint AND (SELECT s.project_id FROM series s"
+	    " WHERE s.id = d.id) = $4"
 	    " ON CONFLICT DO NOTHING", 4 },
+	/*
+	 * Per connection.  Plans: every statement here is written for
+	 * index lookups whatever its parameters (ANY over msgid arrays,
+	 * scalar subqueries instead of joins), so we want one generic plan
+	 * per statement, planned once (re-planning the parent lookup for
+	 * each mail costs ~2 ms, running it 0.1 ms), and a plan that cannot
+	 * turn into a scan of a whole table because the statistics were
+	 * taken while it was small (an import outruns autovacuum): no
+	 * sequential scans, hash or merge joins.
+	 */
+	[ST_SESSION] = { "ingest_session",
+	    "SELECT set_config('synchronous_commit', $1, false),"
+	    " set_config('plan_cache_mode', 'force_generic_plan', false),"
+	    " set_config('enable_seqscan', 'off', false),"
+	    " set_config('enable_hashjoin', 'off', false),"
+	    " set_config('enable_mergejoin', 'off', false)", 1 },
 };
 
 /* ---- caches: valid for one transaction ------------------------------ */
@@ -1154,6 +1173,26 @@ store_cover(struct ctx *c)
 
 /* ---- comments (§13) ----------------------------------------------------- */
 
+/*
+ * §13: for each ref in order, the object of kind k (a patch or cover)
+ * with that msgid, else the parent of the most recent comment of kind
+ * k + 1 with it.  0 if none.
+ */
+static int64_t
+pick_parent(const struct dbres *r, char *const *ids, size_t nids, int k)
+{
+	int row, rows = dbres_rows(r), kind;
+	size_t i;
+
+	for (i = 0; i < nids; i++)
+		for (kind = k; kind <= k + 1; kind++)
+			for (row = 0; row < rows; row++)
+				if (dbres_i64(r, row, 0) == kind &&
+				    strcmp(dbres_str(r, row, 1), ids[i]) == 0)
+					return dbres_i64(r, row, 2);
+	return 0;
+}
+
 static int
 store_comment(struct ctx *c)
 {
@@ -1163,7 +1202,7 @@ store_comment(struct ctx *c)
 	size_t nids = 0, i;
 	struct dbres *r;
 	int64_t parent = 0, id;
-	int row, rows, is_patch = 0, found;
+	int is_patch = 0, found;
 	enum stmt add, find;
 	enum ingest_kind kind;
 
@@ -1173,18 +1212,16 @@ store_comment(struct ctx *c)
 		r = db_run(c->db, &stmts[ST_PARENT], DB_I64(c->proj->id),
 		    DB_STR(ids_array(&a, ids, nids)));
 		buf_release(&a);
-		ids_free(ids, nids);
-		if (r == NULL)
+		if (r == NULL) {
+			ids_free(ids, nids);
 			return -1;
-		rows = dbres_rows(r);
-		/* patches (kinds 0, 1) across all refs before covers */
-		for (row = 0; row < rows && parent == 0; row++)
-			if (dbres_i64(r, row, 1) <= 1) {
-				parent = dbres_i64(r, row, 2);
-				is_patch = 1;
-			}
-		for (row = 0; row < rows && parent == 0; row++)
-			parent = dbres_i64(r, row, 2);
+		}
+		/* patches (kinds 0, 1) by ref order, then covers (2, 3) */
+		parent = pick_parent(r, ids, nids, 0);
+		is_patch = parent != 0;
+		if (parent == 0)
+			parent = pick_parent(r, ids, nids, 2);
+		ids_free(ids, nids);
 	}
 	if (parent == 0) {
 		c->r->status = INGEST_DROPPED;
@@ -1476,8 +1513,8 @@ tx_begin(struct ingest *ing)
 	if (db_ensure(ing->db) == -1)
 		return -1;
 	if (ch->session != ing->db->conn) {
-		if (db_set(ing->db, "synchronous_commit",
-		    ing->opts.durable ? "on" : "off") == -1)
+		if (db_run_do(ing->db, &stmts[ST_SESSION],
+		    DB_STR(ing->opts.durable ? "on" : "off")) == -1)
 			return -1;
 		ch->session = ing->db->conn;
 	}
