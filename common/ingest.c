@@ -134,6 +134,12 @@ enum stmt {
 	ST_EVENTS,
 	ST_DEPS,
 	ST_SESSION,
+	ST_PATCH_REFRESH,
+	ST_COVER_REFRESH,
+	ST_PCOMMENT_REFRESH,
+	ST_CCOMMENT_REFRESH,
+	ST_TAG_TEXTS,
+	ST_TAGS_CLEAR,
 	ST__MAX
 };
 
@@ -168,7 +174,8 @@ static const struct stmt_def stmts[ST__MAX] = {
 	    " RETURNING id", 9 },
 	[ST_JOURNAL_GET] = { "ingest_journal_get",
 	    "SELECT raw, forced_list_id, status, size, envelope_from,"
-	    " envelope_to FROM mail WHERE id = $1 FOR UPDATE", 1 },
+	    " envelope_to, patch_id, cover_id, patch_comment_id,"
+	    " cover_comment_id FROM mail WHERE id = $1 FOR UPDATE", 1 },
 	[ST_PROJECTS] = { "ingest_projects",
 	    "SELECT id, linkname, listid, listemail, subject_match, use_tags"
 	    " FROM project WHERE listid = ANY ($1::text[])"
@@ -348,6 +355,33 @@ static const struct stmt_def stmts[ST__MAX] = {
 	    " set_config('enable_seqscan', 'off', false),"
 	    " set_config('enable_hashjoin', 'off', false),"
 	    " set_config('enable_mergejoin', 'off', false)", 1 },
+	/*
+	 * Re-parse of a stored mail: its object takes the fields the parser
+	 * derives again; nothing is written when nothing changed.
+	 */
+	[ST_PATCH_REFRESH] = { "ingest_patch_refresh",
+	    "UPDATE patch SET name = $2, content = $3, diff = $4, hash = $5,"
+	    " pull_url = $6, headers = $7 WHERE id = $1"
+	    " AND (name, content, diff, hash, pull_url, headers)"
+	    " IS DISTINCT FROM ($2, $3, $4, $5, $6, $7)", 7 },
+	[ST_COVER_REFRESH] = { "ingest_cover_refresh",
+	    "UPDATE cover SET name = $2, content = $3, headers = $4"
+	    " WHERE id = $1 AND (name, content, headers)"
+	    " IS DISTINCT FROM ($2, $3, $4)", 4 },
+	[ST_PCOMMENT_REFRESH] = { "ingest_pcomment_refresh",
+	    "UPDATE patch_comment SET content = $2, headers = $3"
+	    " WHERE id = $1 AND (content, headers) IS DISTINCT FROM ($2, $3)"
+	    " RETURNING patch_id", 3 },
+	[ST_CCOMMENT_REFRESH] = { "ingest_ccomment_refresh",
+	    "UPDATE cover_comment SET content = $2, headers = $3"
+	    " WHERE id = $1 AND (content, headers) IS DISTINCT FROM ($2, $3)",
+	    3 },
+	/* §14 from scratch: the patch's text and its comments'. */
+	[ST_TAG_TEXTS] = { "ingest_tag_texts",
+	    "SELECT content FROM patch WHERE id = $1 UNION ALL"
+	    " SELECT content FROM patch_comment WHERE patch_id = $1", 1 },
+	[ST_TAGS_CLEAR] = { "ingest_tags_clear",
+	    "DELETE FROM patch_tag WHERE patch_id = $1", 1 },
 };
 
 /* ---- caches: valid for one transaction ------------------------------ */
@@ -454,6 +488,7 @@ struct ctx {
 	int64_t			 mail_id;
 	int			 reparse;
 	char			 prev_status[16];	/* reparse: row's status */
+	int64_t			 row_obj[INGEST_KIND_MAX];	/* reparse */
 	struct parsed_mail	 pm;
 	int			 parsed;
 	struct project		*proj;
@@ -881,13 +916,122 @@ find_delegate(struct ctx *c, int64_t *user)
 	return 0;
 }
 
+/*
+ * §14 recomputed for one patch (a re-parse changed a text): the patch's
+ * content and every comment's, counted afresh.
+ */
+static int
+recount_tags(struct ctx *c, int64_t patch)
+{
+	struct ingest_cache *ch = c->ing->cache;
+	struct buf ids = BUF_INIT, counts = BUF_INIT;
+	unsigned *sum = NULL, *cnt = NULL;
+	struct dbres *r;
+	size_t i;
+	int row, rc = -1;
+
+	if (!c->proj->use_tags)
+		return 0;
+	if (load_tags(c) == -1 || db_run_do(c->db, &stmts[ST_TAGS_CLEAR],
+	    DB_I64(patch)) == -1)
+		return -1;
+	if (ch->ntags == 0)
+		return 0;
+	if ((r = db_run(c->db, &stmts[ST_TAG_TEXTS], DB_I64(patch))) == NULL)
+		return -1;
+	sum = xcalloc(ch->ntags, sizeof(*sum));
+	cnt = xcalloc(ch->ntags, sizeof(*cnt));
+	for (row = 0; row < dbres_rows(r); row++) {
+		const char *t = dbres_str(r, row, 0);
+
+		if (t == NULL)
+			continue;
+		tagset_count(ch->tags, t, strlen(t), cnt);
+		for (i = 0; i < ch->ntags; i++)
+			sum[i] += cnt[i];
+	}
+	for (i = 0; i < ch->ntags; i++) {
+		array_add_i64(&ids, ch->tag_ids[i]);
+		buf_addc(&counts, counts.len > 0 ? ',' : '{');
+		buf_addf(&counts, "%u", sum[i]);
+	}
+	array_end(&ids);
+	array_end(&counts);
+	if (db_run_do(c->db, &stmts[ST_TAGS_ADD], DB_I64(patch), DB_STR(ids.s),
+	    DB_STR(counts.s)) == -1)
+		goto out;
+	rc = 0;
+out:
+	free(sum);
+	free(cnt);
+	buf_release(&ids);
+	buf_release(&counts);
+	return rc;
+}
+
+/*
+ * A re-parse found the object this journal entry made: give it the
+ * fields the parser derives now.  1 if anything changed.
+ */
+static int
+refresh(struct ctx *c, enum ingest_kind kind, int64_t id)
+{
+	struct parsed_mail *pm = &c->pm;
+	struct dbres *r = NULL;
+	int64_t changed;
+
+	switch (kind) {
+	case INGEST_PATCH:
+		r = db_run(c->db, &stmts[ST_PATCH_REFRESH], DB_I64(id),
+		    DB_STR(pm->name), DB_STR(pm->content), DB_STR(pm->diff),
+		    pm->diff != NULL ? DB_STR(pm->hash) : DB_NULL,
+		    DB_STR(pm->pull_url), DB_STR(pm->headers));
+		break;
+	case INGEST_COVER:
+		r = db_run(c->db, &stmts[ST_COVER_REFRESH], DB_I64(id),
+		    DB_STR(pm->name), DB_STR(pm->content), DB_STR(pm->headers));
+		break;
+	case INGEST_PATCH_COMMENT:
+		r = db_run(c->db, &stmts[ST_PCOMMENT_REFRESH], DB_I64(id),
+		    DB_STR(pm->content), DB_STR(pm->headers));
+		break;
+	case INGEST_COVER_COMMENT:
+		r = db_run(c->db, &stmts[ST_CCOMMENT_REFRESH], DB_I64(id),
+		    DB_STR(pm->content), DB_STR(pm->headers));
+		break;
+	default:
+		return 0;
+	}
+	if (r == NULL)
+		return -1;
+	changed = dbres_affected(r);
+	if (changed && kind == INGEST_PATCH && recount_tags(c, id) == -1)
+		return -1;
+	if (changed && kind == INGEST_PATCH_COMMENT &&
+	    recount_tags(c, dbres_i64(r, 0, 0)) == -1)
+		return -1;
+	return changed > 0;
+}
+
 static int
 duplicate(struct ctx *c, enum ingest_kind kind, int64_t id)
 {
+	int changed;
+
 	c->r->status = INGEST_DUPLICATE;
 	c->r->kind = kind;
 	c->r->object_id = id;
 	c->obj[kind] = id;
+	if (c->reparse && id != 0 && c->row_obj[kind] == id &&
+	    strcmp(c->prev_status, "stored") == 0) {
+		/* the entry's own object: re-derive it */
+		if ((changed = refresh(c, kind, id)) == -1)
+			return -1;
+		set_reason(c->r, "%s %s already stored; %s",
+		    ingest_kind_names[kind], c->pm.msgid,
+		    changed ? "fields re-derived" : "unchanged");
+		return 0;
+	}
 	set_reason(c->r, "%s %s already stored", ingest_kind_names[kind],
 	    c->pm.msgid);
 	return 0;
@@ -1843,6 +1987,10 @@ ingest_reparse(struct ingest *ing, int64_t mail_id, struct ingest_result *res)
 		    dbres_str(r, 0, 2));
 		efrom = dbres_str(r, 0, 4) ? xstrdup(dbres_str(r, 0, 4)) : NULL;
 		eto = dbres_str(r, 0, 5) ? xstrdup(dbres_str(r, 0, 5)) : NULL;
+		c.row_obj[INGEST_PATCH] = dbres_i64(r, 0, 6);
+		c.row_obj[INGEST_COVER] = dbres_i64(r, 0, 7);
+		c.row_obj[INGEST_PATCH_COMMENT] = dbres_i64(r, 0, 8);
+		c.row_obj[INGEST_COVER_COMMENT] = dbres_i64(r, 0, 9);
 		dbres_free(r);
 		m.bytes = (const char *)raw;
 		m.len = len;
