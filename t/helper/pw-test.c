@@ -18,6 +18,8 @@ static const struct {
 } cmds[] = {
 	{ "buf", test_buf, "exercise struct buf; prints TAP" },
 	{ "arena", test_arena, "exercise struct arena; prints TAP" },
+	{ "auth", test_auth, "passwords and tokens (common/auth.c)" },
+	{ "json", test_json, "json.c: Django-shaped JSON output; TAP" },
 	{ "db-params", test_db_params,
 	    "db.c: parameters, results, session settings; TAP" },
 	{ "db-errors", test_db_errors, "db.c: SQLSTATE classification; TAP" },

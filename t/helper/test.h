@@ -10,6 +10,8 @@ int	tap_done(void);	/* prints the plan; returns 0 if all passed */
 
 int	test_buf(int, char **);
 int	test_arena(int, char **);
+int	test_auth(int, char **);
+int	test_json(int, char **);	/* test-json.c */
 /* test-db.c: against $PW_DATABASE_URL */
 int	test_db_params(int, char **);
 int	test_db_errors(int, char **);

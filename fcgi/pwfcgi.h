@@ -1,0 +1,183 @@
+#ifndef PW_FCGI_H
+#define PW_FCGI_H
+/*
+ * pw.fcgi: the private header of the FastCGI program.
+ *
+ * One request, start to finish (main.c drives it):
+ *  1. req_begin(): the worker-lifetime struct req is reset (arena, output
+ *     buffers) and filled from the FastCGI parameters (or, in CGI mode,
+ *     the environment): method, canonical path, query, cookies, body.  A
+ *     malformed request leaves r->status at 400 or 413 and is not routed.
+ *  2. route_dispatch(): the route table picks a handler (404, 405 with
+ *     Allow:, or a 301 to the slashed path when nothing matches), checks
+ *     the route's preconditions (ROUTE_DB: the worker's database is
+ *     reachable, else 503), and calls it.
+ *  3. The handler writes its body into r->out and returns a status.  It
+ *     may add headers with resp_header() and set r->ctype.  A handler that
+ *     returns 4xx/5xx with an empty body gets the standard error body:
+ *     JSON {"detail": ...} on API routes, an HTML page elsewhere.  Nothing
+ *     has been sent yet, so a failure late in a handler (the database went
+ *     away after half a page) still becomes a clean error response: the
+ *     half-written body is discarded by resp_error().
+ *  4. req_finish(): headers then body go out in one write (HEAD drops the
+ *     body but keeps Content-Length), then the arena is reset.
+ *
+ * Handlers never exit and never write to the client themselves.  Strings
+ * in struct req point into the arena or into the FastCGI parameter block
+ * and die with the request.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "json.h"
+
+struct arena;
+struct conf;
+struct db;
+struct json_object;
+struct route;
+
+/* Bits, so that a route may accept several methods. */
+enum http_method {
+	HTTP_GET	= 1 << 0,
+	HTTP_POST	= 1 << 1,
+	HTTP_PUT	= 1 << 2,
+	HTTP_PATCH	= 1 << 3,
+	HTTP_DELETE	= 1 << 4,
+	HTTP_HEAD	= 1 << 5,
+	HTTP_OPTIONS	= 1 << 6,
+	HTTP_OTHER	= 1 << 7,	/* anything else: never routed */
+};
+
+/* API versions as integers: 10 is 1.0 ... 14 is 1.4. */
+#define API_VERSION_MIN		10
+#define API_VERSION_MAX		14
+#define API_VERSION_LATEST	0	/* unversioned /api/: latest behaviour */
+
+struct kv {
+	const char	*key;
+	const char	*val;
+};
+
+#define ROUTE_MAXPARAMS	4
+
+struct param {
+	const char	*name;		/* from the pattern, e.g. "id" */
+	int64_t		 i;		/* {name:int} segments */
+	const char	*s;		/* every segment, percent-decoded */
+};
+
+struct req {
+	/* Worker lifetime: set once by main.c. */
+	struct arena		*arena;
+	struct db		*db;
+	const struct conf	*conf;
+	void			*fcgx;		/* FCGX_Request, NULL in CGI mode */
+	char			**envp;		/* parameters, NAME=value */
+	unsigned long		 seq;		/* requests served by this worker */
+
+	/* Input, valid after req_begin(). */
+	char			 id[24];	/* "pid.seq", for the log */
+	enum http_method	 method;
+	const char		*method_name;
+	char			*path;		/* canonical, see req.c */
+	const char		*query;		/* raw, "" when none */
+	struct kv		*args;		/* decoded query, in order */
+	size_t			 nargs;
+	struct kv		*cookies;
+	size_t			 ncookies;
+	const char		*scheme;	/* "http" or "https" */
+	const char		*host;		/* validated Host, or NULL */
+	const char		*content_type;	/* NULL when absent */
+	char			*body;		/* NUL-terminated, or NULL */
+	size_t			 body_len;
+
+	/* Routing, valid inside a handler. */
+	const struct route	*route;
+	int			 api_version;	/* API_VERSION_* or 10..14 */
+	struct param		 params[ROUTE_MAXPARAMS];
+	int			 nparams;
+
+	/* Output. */
+	int			 status;	/* 0 until decided */
+	int			 error_body;	/* set by resp_error() */
+	const char		*ctype;		/* Content-Type */
+	struct buf		 hdr;		/* extra "Name: value\r\n" lines */
+	struct buf		 out;		/* the body */
+	struct buf		 wire;		/* assembled response */
+};
+
+/* A handler writes r->out and returns an HTTP status. */
+typedef int (*handler_fn)(struct req *);
+
+enum route_flags {
+	ROUTE_API	= 1 << 0,	/* JSON errors, Allow/Vary, OPTIONS */
+	ROUTE_DB	= 1 << 1,	/* needs the database (503 if down) */
+};
+
+struct route {
+	unsigned	 methods;	/* enum http_method bits; GET implies HEAD */
+	const char	*pattern;	/* "/api/{version}/patches/{id:int}/" */
+	handler_fn	 handler;
+	unsigned	 flags;		/* enum route_flags */
+	int		 api_min;	/* lowest API version served, or 0 */
+	const char	*name;		/* for OPTIONS and the log */
+};
+
+/* main.c */
+extern struct conf conf;
+int	 db_ready(struct req *);	/* 0, or -1 with a 503 decided */
+
+/* req.c */
+void	 req_setup(struct req *, struct arena *, struct db *,
+	    const struct conf *);
+void	 req_begin(struct req *, void *fcgx, char **envp);
+void	 req_finish(struct req *);
+void	 req_cleanup(struct req *);
+const char *req_env(const struct req *, const char *name);
+const char *req_arg(const struct req *, const char *key);
+const char *req_cookie(const struct req *, const char *name);
+int	 req_param_i64(const struct req *, const char *name, int64_t *);
+const char *req_param(const struct req *, const char *name);
+const char *req_base_url(struct req *);	/* "https://host", no slash */
+int	 path_canon(char *);		/* in place; 0 or -1 */
+size_t	 url_decode(char *, int plus);	/* in place; new length */
+void	 resp_header(struct req *, const char *name, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+int	 resp_redirect(struct req *, int status, const char *location);
+int	 resp_error(struct req *, int status, const char *detail);
+const char *http_reason(int status);
+const char *http_method_name(unsigned);
+
+/* route.c */
+int	 route_init(void);
+void	 route_dispatch(struct req *);
+void	 route_allow(struct buf *, unsigned methods, int api);
+
+/* JSON output: common/json.h; this sets the response body. */
+void	 json_put(struct req *, struct json_object *);
+
+/* html.c: writers into the current output (set by html_output()). */
+void	 html_output(struct buf *);
+void	 html_raw(const char *);
+void	 html_rawn(const char *, size_t);
+void	 html_text(const char *);
+void	 html_textn(const char *, size_t);
+void	 html_attr(const char *);
+void	 html_url(const char *);
+void	 html_textf(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	 html_escape(struct buf *, const char *, size_t);
+
+/* page-shared.c: page chrome and error pages. */
+void	 page_header(struct req *, const char *title);
+void	 page_footer(struct req *);
+void	 page_error(struct req *, int status, const char *detail);
+
+/* Handlers, one contract comment each where they are defined. */
+int	 api_index(struct req *);
+int	 api_options(struct req *);
+int	 api_index_init(const char *base_url);
+int	 page_home(struct req *);
+
+#endif

@@ -1,0 +1,613 @@
+/*
+ * Requests and responses: FastCGI parameters in, one buffered response
+ * out.
+ *
+ * The path comes from REQUEST_URI, which etc/nginx passes on purpose as
+ * nginx's $request_uri: the raw, undecoded target.  nginx's $uri (and so
+ * a PATH_INFO built from it) is already percent-decoded, which would make
+ * a Message-ID holding "%2F" indistinguishable from one holding "/" (see
+ * the web spec, 1.1).  When REQUEST_URI is absent (another server, a
+ * hand-run CGI), PATH_INFO is used.  The path is then canonicalised here:
+ * percent-encoded unreserved characters are decoded, "//", "." and ".."
+ * are collapsed; everything else stays percent-encoded until the router
+ * decodes a segment it matched.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+#include <json-c/json.h>
+
+#include "arena.h"
+#include "conf.h"
+#include "log.h"
+#include "pwfcgi.h"
+
+static long req_pid;
+
+void
+req_setup(struct req *r, struct arena *a, struct db *db,
+    const struct conf *c)
+{
+	memset(r, 0, sizeof(*r));
+	r->arena = a;
+	r->db = db;
+	r->conf = c;
+	buf_init(&r->hdr, 256);
+	buf_init(&r->out, 8192);
+	buf_init(&r->wire, 8192);
+	req_pid = (long)getpid();
+}
+
+const char *
+req_env(const struct req *r, const char *name)
+{
+	char **p;
+	size_t n = strlen(name);
+
+	if (r->envp == NULL)
+		return NULL;
+	for (p = r->envp; *p != NULL; p++)
+		if (strncmp(*p, name, n) == 0 && (*p)[n] == '=')
+			return *p + n + 1;
+	return NULL;
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * Percent-decode s in place ("+" is a space when plus is set, as in a
+ * query string); a "%" not followed by two hex digits stays literal.
+ * Returns the new length.  The result may hold NUL bytes.
+ */
+size_t
+url_decode(char *s, int plus)
+{
+	char *w = s;
+	const char *p = s;
+	int hi, lo;
+
+	while (*p != '\0') {
+		if (*p == '%' && (hi = hexval(p[1])) >= 0 &&
+		    (lo = hexval(p[2])) >= 0) {
+			*w++ = (char)(hi << 4 | lo);
+			p += 3;
+		} else if (*p == '+' && plus) {
+			*w++ = ' ';
+			p++;
+		} else
+			*w++ = *p++;
+	}
+	*w = '\0';
+	return (size_t)(w - s);
+}
+
+static int
+unreserved(int c)
+{
+	return isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~';
+}
+
+/*
+ * Canonicalise an absolute path in place (RFC 3986 6.2.2 and 5.2.4):
+ * "%41" becomes "A" (unreserved characters only), other escapes get
+ * upper-case hex digits, empty and "." segments disappear, ".." removes
+ * the segment before it.  A trailing slash survives, and a path ending in
+ * "." or ".." ends in a slash.  Returns -1 for a relative path, a bad
+ * escape, a NUL byte, or ".." above the root.
+ */
+int
+path_canon(char *s)
+{
+	char *w, *p, *seg;
+	int hi, lo, c, trailing = 0;
+
+	if (s[0] != '/')
+		return -1;
+	/* Pass 1: normalise escapes. */
+	for (p = w = s; *p != '\0'; p++) {
+		if (*p != '%') {
+			*w++ = *p;
+			continue;
+		}
+		if ((hi = hexval(p[1])) < 0 || (lo = hexval(p[2])) < 0)
+			return -1;
+		c = hi << 4 | lo;
+		if (c == 0)
+			return -1;
+		if (unreserved(c))
+			*w++ = (char)c;
+		else {
+			*w++ = '%';
+			*w++ = "0123456789ABCDEF"[hi];
+			*w++ = "0123456789ABCDEF"[lo];
+		}
+		p += 2;
+	}
+	*w = '\0';
+
+	/* Pass 2: segments.  w is where the next "/seg" goes. */
+	w = s;
+	p = s;
+	for (;;) {
+		size_t n;
+
+		while (*p == '/')
+			p++;
+		if (*p == '\0') {
+			trailing = 1;
+			break;
+		}
+		seg = p;
+		while (*p != '\0' && *p != '/')
+			p++;
+		n = (size_t)(p - seg);
+		if ((n == 1 && seg[0] == '.') ||
+		    (n == 2 && seg[0] == '.' && seg[1] == '.')) {
+			if (n == 2) {
+				if (w == s)
+					return -1;
+				while (w > s && *--w != '/')
+					;
+			}
+			if (*p == '\0') {
+				trailing = 1;
+				break;
+			}
+			continue;
+		}
+		*w++ = '/';
+		memmove(w, seg, n);
+		w += n;
+		if (*p == '\0')
+			break;
+	}
+	if (trailing || w == s)
+		*w++ = '/';
+	*w = '\0';
+	return 0;
+}
+
+static int
+has_ctl(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	return 0;
+}
+
+/* Split "k=v&k2=v2" into decoded pairs (sep '&'), or cookies (sep ';'). */
+static size_t
+parse_pairs(struct arena *a, const char *src, int sep, int plus,
+    struct kv **out)
+{
+	struct kv *kv;
+	char *s, *p, *e, *eq;
+	size_t n = 1, i = 0;
+
+	if (*src == '\0') {
+		*out = NULL;
+		return 0;
+	}
+	for (p = (char *)src; *p != '\0'; p++)
+		if (*p == sep)
+			n++;
+	kv = ARENA_NEW(a, struct kv, n);
+	s = arena_strdup(a, src);
+	for (p = s; p != NULL; p = e) {
+		if ((e = strchr(p, sep)) != NULL)
+			*e++ = '\0';
+		if (sep == ';')
+			while (*p == ' ')
+				p++;
+		if (*p == '\0')
+			continue;
+		if ((eq = strchr(p, '=')) != NULL)
+			*eq++ = '\0';
+		else
+			eq = p + strlen(p);
+		if (plus >= 0) {
+			url_decode(p, plus);
+			url_decode(eq, plus);
+		}
+		kv[i].key = p;
+		kv[i].val = eq;
+		i++;
+	}
+	*out = kv;
+	return i;
+}
+
+/* A Host header we are willing to echo into URLs: name or [v6], :port. */
+static int
+host_ok(const char *h)
+{
+	size_t n = 0;
+
+	for (; *h != '\0'; h++, n++)
+		if (!isalnum((unsigned char)*h) && strchr(".-_:[]", *h) == NULL)
+			return 0;
+	return n > 0 && n <= 255;
+}
+
+static enum http_method
+method_parse(const char *m)
+{
+	static const struct {
+		const char		*name;
+		enum http_method	 m;
+	} tab[] = {
+		{ "GET", HTTP_GET }, { "POST", HTTP_POST },
+		{ "PUT", HTTP_PUT }, { "PATCH", HTTP_PATCH },
+		{ "DELETE", HTTP_DELETE }, { "HEAD", HTTP_HEAD },
+		{ "OPTIONS", HTTP_OPTIONS },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
+		if (strcmp(m, tab[i].name) == 0)
+			return tab[i].m;
+	return HTTP_OTHER;
+}
+
+const char *
+http_method_name(unsigned m)
+{
+	switch (m) {
+	case HTTP_GET:		return "GET";
+	case HTTP_POST:		return "POST";
+	case HTTP_PUT:		return "PUT";
+	case HTTP_PATCH:	return "PATCH";
+	case HTTP_DELETE:	return "DELETE";
+	case HTTP_HEAD:		return "HEAD";
+	case HTTP_OPTIONS:	return "OPTIONS";
+	default:		return "OTHER";
+	}
+}
+
+/* Read the body: 0, or an HTTP status (400 short, 413 too large). */
+static int
+read_body(struct req *r)
+{
+	const char *cl = req_env(r, "CONTENT_LENGTH");
+	unsigned long long len;
+	size_t got = 0;
+	char *end;
+	int n;
+
+	if (cl == NULL || *cl == '\0')
+		return 0;
+	errno = 0;
+	len = strtoull(cl, &end, 10);
+	if (*end != '\0' || errno != 0 || cl[0] == '-')
+		return 400;
+	if (len == 0)
+		return 0;
+	if (len > r->conf->http.max_body)
+		return 413;
+	r->body = arena_alloc(r->arena, (size_t)len + 1);
+	while (got < len) {
+		if (r->fcgx != NULL) {
+			n = FCGX_GetStr(r->body + got, (int)(len - got),
+			    ((FCGX_Request *)r->fcgx)->in);
+			if (n <= 0)
+				break;
+		} else {
+			size_t k = fread(r->body + got, 1, len - got, stdin);
+			if (k == 0)
+				break;
+			n = (int)k;
+		}
+		got += (size_t)n;
+	}
+	r->body_len = got;
+	r->body[got] = '\0';
+	if (got < len) {
+		log_warnx("request body: got %zu of %llu bytes", got, len);
+		return 400;
+	}
+	return 0;
+}
+
+static void
+set_log_prefix(struct req *r)
+{
+	char pfx[128];
+	size_t i;
+
+	snprintf(pfx, sizeof(pfx), "[%s] %s %s", r->id, r->method_name,
+	    r->path != NULL ? r->path : "-");
+	for (i = 0; pfx[i] != '\0'; i++)
+		if ((unsigned char)pfx[i] < 0x20 || pfx[i] == 0x7f)
+			pfx[i] = '?';
+	log_set_prefix(pfx);
+}
+
+void
+req_begin(struct req *r, void *fcgx, char **envp)
+{
+	const char *uri, *q, *v;
+	char *path;
+	int st;
+
+	r->fcgx = fcgx;
+	r->envp = envp;
+	r->seq++;
+	snprintf(r->id, sizeof(r->id), "%ld.%lu", req_pid, r->seq);
+	r->path = NULL;
+	r->query = "";
+	r->args = r->cookies = NULL;
+	r->nargs = r->ncookies = 0;
+	r->host = NULL;
+	r->scheme = "http";
+	r->content_type = NULL;
+	r->body = NULL;
+	r->body_len = 0;
+	r->route = NULL;
+	r->api_version = API_VERSION_LATEST;
+	r->nparams = 0;
+	r->status = 0;
+	r->error_body = 0;
+	r->ctype = NULL;
+	buf_reset(&r->hdr);
+	buf_reset(&r->out);
+	buf_reset(&r->wire);
+
+	v = req_env(r, "REQUEST_METHOD");
+	r->method_name = v != NULL ? v : "GET";
+	r->method = method_parse(r->method_name);
+	if (r->method == HTTP_OTHER)
+		r->method_name = "OTHER";	/* keep junk out of the log */
+
+	uri = req_env(r, "REQUEST_URI");
+	if (uri != NULL && *uri != '\0') {
+		q = strchr(uri, '?');
+		path = q != NULL ? arena_strndup(r->arena, uri,
+		    (size_t)(q - uri)) : arena_strdup(r->arena, uri);
+		if (q != NULL)
+			r->query = q + 1;
+	} else {
+		v = req_env(r, "PATH_INFO");
+		path = arena_strdup(r->arena, v != NULL && *v != '\0' ? v : "/");
+	}
+	if ((v = req_env(r, "QUERY_STRING")) != NULL)
+		r->query = v;
+	if (has_ctl(path) || has_ctl(r->query) || path_canon(path) == -1) {
+		r->path = "/";
+		set_log_prefix(r);
+		log_debug("bad request target");
+		r->status = 400;
+		return;
+	}
+	r->path = path;
+	set_log_prefix(r);
+
+	v = req_env(r, "HTTPS");
+	if ((v != NULL && strcasecmp(v, "on") == 0) ||
+	    ((v = req_env(r, "REQUEST_SCHEME")) != NULL &&
+	    strcmp(v, "https") == 0))
+		r->scheme = "https";
+	if ((v = req_env(r, "HTTP_HOST")) != NULL && *v != '\0') {
+		if (!host_ok(v)) {
+			r->status = 400;
+			return;
+		}
+		r->host = v;
+	} else if ((v = req_env(r, "SERVER_NAME")) != NULL && host_ok(v))
+		r->host = v;
+
+	r->nargs = parse_pairs(r->arena, r->query, '&', 1, &r->args);
+	if ((v = req_env(r, "HTTP_COOKIE")) != NULL)
+		r->ncookies = parse_pairs(r->arena, v, ';', -1, &r->cookies);
+	if ((v = req_env(r, "CONTENT_TYPE")) != NULL && *v != '\0')
+		r->content_type = v;
+	if ((st = read_body(r)) != 0)
+		r->status = st;
+}
+
+const char *
+req_arg(const struct req *r, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < r->nargs; i++)
+		if (strcmp(r->args[i].key, key) == 0)
+			return r->args[i].val;
+	return NULL;
+}
+
+const char *
+req_cookie(const struct req *r, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < r->ncookies; i++)
+		if (strcmp(r->cookies[i].key, name) == 0)
+			return r->cookies[i].val;
+	return NULL;
+}
+
+const char *
+req_param(const struct req *r, const char *name)
+{
+	int i;
+
+	for (i = 0; i < r->nparams; i++)
+		if (strcmp(r->params[i].name, name) == 0)
+			return r->params[i].s;
+	return NULL;
+}
+
+int
+req_param_i64(const struct req *r, const char *name, int64_t *v)
+{
+	int i;
+
+	for (i = 0; i < r->nparams; i++)
+		if (strcmp(r->params[i].name, name) == 0) {
+			*v = r->params[i].i;
+			return 0;
+		}
+	return -1;
+}
+
+/*
+ * The scheme and authority for absolute URLs: http.base_url when set (its
+ * trailing slash removed), else the request's scheme and validated Host.
+ */
+const char *
+req_base_url(struct req *r)
+{
+	const char *b = r->conf->http.base_url;
+	size_t n;
+
+	if (b != NULL && *b != '\0') {
+		n = strlen(b);
+		while (n > 0 && b[n - 1] == '/')
+			n--;
+		return arena_strndup(r->arena, b, n);
+	}
+	return arena_printf(r->arena, "%s://%s", r->scheme,
+	    r->host != NULL ? r->host : "localhost");
+}
+
+void
+resp_header(struct req *r, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+	size_t start;
+
+	buf_adds(&r->hdr, name);
+	buf_add(&r->hdr, ": ", 2);
+	start = r->hdr.len;
+	va_start(ap, fmt);
+	buf_vaddf(&r->hdr, fmt, ap);
+	va_end(ap);
+	/* A header value never carries a line break. */
+	for (; start < r->hdr.len; start++)
+		if (r->hdr.s[start] == '\r' || r->hdr.s[start] == '\n')
+			r->hdr.s[start] = ' ';
+	buf_add(&r->hdr, "\r\n", 2);
+}
+
+int
+resp_redirect(struct req *r, int status, const char *location)
+{
+	buf_reset(&r->out);
+	resp_header(r, "Location", "%s", location);
+	return status;
+}
+
+const char *
+http_reason(int status)
+{
+	switch (status) {
+	case 200:	return "OK";
+	case 201:	return "Created";
+	case 204:	return "No Content";
+	case 301:	return "Moved Permanently";
+	case 302:	return "Found";
+	case 303:	return "See Other";
+	case 304:	return "Not Modified";
+	case 400:	return "Bad Request";
+	case 401:	return "Unauthorized";
+	case 403:	return "Forbidden";
+	case 404:	return "Not Found";
+	case 405:	return "Method Not Allowed";
+	case 409:	return "Conflict";
+	case 413:	return "Payload Too Large";
+	case 415:	return "Unsupported Media Type";
+	case 500:	return "Internal Server Error";
+	case 503:	return "Service Unavailable";
+	default:	return "Unknown";
+	}
+}
+
+static void
+wire_write(struct req *r, const char *s, size_t n)
+{
+	if (r->fcgx != NULL) {
+		FCGX_Request *f = r->fcgx;
+
+		if (FCGX_PutStr(s, (int)n, f->out) < 0)
+			log_debug("client went away");
+	} else if (fwrite(s, 1, n, stdout) != n || fflush(stdout) == EOF)
+		log_warn("stdout");
+}
+
+/*
+ * Send the response: status, Content-Type, Content-Length, the handler's
+ * headers, then the body unless the method is HEAD.  One write.
+ */
+void
+req_finish(struct req *r)
+{
+	struct buf *w = &r->wire;
+	char num[32];
+	int n;
+
+	if (r->status == 0) {
+		log_warnx("handler decided no status");
+		resp_error(r, 500, NULL);
+	}
+	buf_reset(w);
+	buf_add(w, "Status: ", 8);
+	n = snprintf(num, sizeof(num), "%d ", r->status);
+	buf_add(w, num, (size_t)n);
+	buf_adds(w, http_reason(r->status));
+	if (r->ctype != NULL) {
+		buf_add(w, "\r\nContent-Type: ", 16);
+		buf_adds(w, r->ctype);
+	}
+	buf_add(w, "\r\nContent-Length: ", 18);
+	n = snprintf(num, sizeof(num), "%zu", r->out.len);
+	buf_add(w, num, (size_t)n);
+	buf_add(w, "\r\nX-Frame-Options: DENY\r\n", 25);
+	buf_add(w, r->hdr.s, r->hdr.len);
+	buf_add(w, "\r\n", 2);
+	if (r->method != HTTP_HEAD)
+		buf_add(w, r->out.s, r->out.len);
+	wire_write(r, w->s, w->len);
+	if (r->status >= 500)
+		log_warnx("answered %d", r->status);
+	else
+		log_debug("answered %d, %zu bytes", r->status, r->out.len);
+}
+
+void
+req_cleanup(struct req *r)
+{
+	arena_reset(r->arena);
+	log_set_prefix(NULL);
+	r->path = NULL;
+	/* Give back memory a huge response grabbed. */
+	if (r->out.cap > 4 * 1024 * 1024)
+		buf_release(&r->out);
+	if (r->wire.cap > 4 * 1024 * 1024)
+		buf_release(&r->wire);
+}
+
+/* The response body is o, as JSON; drops o. */
+void
+json_put(struct req *r, struct json_object *o)
+{
+	json_write(&r->out, o);
+	json_object_put(o);
+	r->ctype = "application/json";
+}
