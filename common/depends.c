@@ -10,11 +10,20 @@
 
 static struct rx *url_rx, *msgid_rx;
 
+/* Room for element n of an array of n elements: doubles at powers of two. */
+static void *
+grow1(void *p, size_t n, size_t sz)
+{
+	if ((n & (n - 1)) == 0)
+		p = xreallocarray(p, n ? 2 * n : 1, sz);
+	return p;
+}
+
 static void
 add_dep(struct dep **deps, size_t *n, enum dep_kind kind, char *msgid,
     int64_t series)
 {
-	*deps = xreallocarray(*deps, *n + 1, sizeof(**deps));
+	*deps = grow1(*deps, *n, sizeof(**deps));
 	(*deps)[*n].kind = kind;
 	(*deps)[*n].msgid = msgid;
 	(*deps)[*n].series = series;

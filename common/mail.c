@@ -36,6 +36,15 @@ const char *const mail_class_names[MAIL_CLASS_MAX] = {
 	[MAIL_COMMENT] = "comment",
 };
 
+/* Room for element n of an array of n elements: doubles at powers of two. */
+static void *
+grow1(void *p, size_t n, size_t sz)
+{
+	if ((n & (n - 1)) == 0)
+		p = xreallocarray(p, n ? 2 * n : 1, sz);
+	return p;
+}
+
 /* Raw values of the top-level headers the spec reads. */
 struct rawvec {
 	const char	**v;
@@ -53,7 +62,7 @@ struct hdrs {
 static void
 rawvec_add(struct rawvec *r, const char *v)
 {
-	r->v = xreallocarray(r->v, r->n + 1, sizeof(*r->v));
+	r->v = grow1(r->v, r->n, sizeof(*r->v));
 	r->v[r->n++] = v;
 }
 
@@ -66,7 +75,7 @@ rawvec_free(struct rawvec *r)
 static void
 strv_add(char ***v, size_t *n, char *s)
 {
-	*v = xreallocarray(*v, *n + 1, sizeof(**v));
+	*v = grow1(*v, *n, sizeof(**v));
 	(*v)[(*n)++] = s;
 }
 
@@ -183,7 +192,7 @@ find_refs(struct parsed_mail *pm, const struct hdrs *h)
 		ntok = 0;
 		for (pos = 0; hdr_angle_first(c + pos, len - pos, &a, &e);
 		    pos += e) {
-			toks = xreallocarray(toks, 2 * (ntok + 1), sizeof(*toks));
+			toks = grow1(toks, ntok, 2 * sizeof(*toks));
 			toks[2 * ntok] = pos + a;
 			toks[2 * ntok + 1] = pos + e;
 			ntok++;
@@ -209,7 +218,8 @@ struct body {
 	int		 reply;
 	struct buf	 diff;
 	struct buf	 text;
-	struct buf	 payload;	/* scratch */
+	struct buf	 payload;	/* scratch: charset-decoded text */
+	GMimeStream	*raw;		/* scratch: transfer-decoded bytes */
 	struct buf	 d, t;		/* scratch for the splitter */
 };
 
@@ -249,36 +259,52 @@ content_type(GMimeObject *obj, char *type, size_t tlen, const char **sub)
 	*sub = slash ? slash + 1 : "";
 }
 
-/* Decoded text of a part into bd->payload; -1 when it must be skipped. */
+/*
+ * Decoded text of a part: *p and *n point into bd->raw (when the bytes
+ * are valid in their charset as they are) or bd->payload.  -1 when the
+ * part must be skipped.
+ */
 static int
-part_text(GMimePart *part, struct body *bd)
+part_text(GMimePart *part, struct body *bd, const char **p, size_t *n)
 {
 	GMimeDataWrapper *w;
-	GMimeStream *ms;
 	GByteArray *ba;
-	const char *cs;
+	const char *cs, *c;
 	int rc;
 
 	buf_reset(&bd->payload);
+	*p = "";
+	*n = 0;
+	if (bd->raw != NULL) {
+		g_object_unref(bd->raw);
+		bd->raw = NULL;
+	}
 	w = g_mime_part_get_content(part);
 	if (w == NULL)
 		return 0;
-	ms = g_mime_stream_mem_new();
-	g_mime_data_wrapper_write_to_stream(w, ms);
-	ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(ms));
+	bd->raw = g_mime_stream_mem_new();
+	g_mime_data_wrapper_write_to_stream(w, bd->raw);
+	ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(bd->raw));
+	if (ba == NULL || ba->len == 0 || ba->data == NULL)
+		return 0;
 	cs = g_mime_object_get_content_type_parameter(GMIME_OBJECT(part),
 	    "charset");
-	if (cs != NULL) {
-		const char *p;
-
-		for (p = cs; *p; p++)
-			if ((unsigned char)*p >= 0x80)
-				break;
-		if (*p != '\0')
+	for (c = cs; c != NULL && *c != '\0'; c++)
+		if ((unsigned char)*c >= 0x80) {
 			cs = NULL;	/* not ASCII: treated as no charset */
+			break;
+		}
+	/* UTF-8 (declared, or the first fallback) needs no copy */
+	if ((cs == NULL || strcasecmp(cs, "utf-8") == 0 ||
+	    strcasecmp(cs, "utf8") == 0) &&
+	    utf8_valid((const char *)ba->data, ba->len)) {
+		*p = (const char *)ba->data;
+		*n = ba->len;
+		return 0;
 	}
 	rc = charset_decode(&bd->payload, cs, (const char *)ba->data, ba->len);
-	g_object_unref(ms);
+	*p = bd->payload.s;
+	*n = bd->payload.len;
 	return rc;
 }
 
@@ -293,38 +319,46 @@ add_stripped(struct buf *b, const char *s, size_t len)
 }
 
 static void
+buf_swap(struct buf *a, struct buf *b)
+{
+	struct buf t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
+static void
 body_part(GMimePart *part, struct body *bd)
 {
 	char type[128];
-	const char *sub;
+	const char *sub, *p;
+	size_t n;
 
 	content_type(GMIME_OBJECT(part), type, sizeof(type), &sub);
 	if (strncmp(type, "text/", 5) != 0)
 		return;
-	if (part_text(part, bd) < 0)
+	if (part_text(part, bd, &p, &n) < 0)
 		return;		/* a charset that does not decode: skipped */
 	if (bd->reply) {
 		/* find_comment_content(): plain parts only, as they are */
-		if (bd->payload.len == 0 || strcmp(sub, "plain") != 0)
-			return;
-		add_stripped(&bd->text, bd->payload.s, bd->payload.len);
+		if (n > 0 && strcmp(sub, "plain") == 0)
+			add_stripped(&bd->text, p, n);
 		return;
 	}
 	/* find_patch_content() */
 	if (strcmp(sub, "x-patch") == 0 || strcmp(sub, "x-diff") == 0) {
 		buf_reset(&bd->diff);
-		buf_add(&bd->diff, bd->payload.s, bd->payload.len);
+		buf_add(&bd->diff, p, n);
 	} else if (strcmp(sub, "plain") == 0) {
 		if (bd->diff.len == 0) {
 			buf_reset(&bd->d);
 			buf_reset(&bd->t);
-			diff_split(bd->payload.s, bd->payload.len, &bd->d, &bd->t);
-			buf_reset(&bd->diff);
-			buf_add(&bd->diff, bd->d.s, bd->d.len);
+			diff_split(p, n, &bd->d, &bd->t);
+			buf_swap(&bd->diff, &bd->d);
 			if (bd->t.len > 0)
 				add_stripped(&bd->text, bd->t.s, bd->t.len);
 		} else
-			add_stripped(&bd->text, bd->payload.s, bd->payload.len);
+			add_stripped(&bd->text, p, n);
 	}
 }
 
@@ -598,7 +632,7 @@ read_headers(GMimeMessage *msg, struct hdrs *h, struct buf *block)
 	for (l = 0; l < 2; l++) {
 		n = lists[l] ? g_mime_header_list_get_count(lists[l]) : 0;
 		for (k = 0; k < n; k++) {
-			all = xreallocarray(all, nall + 1, sizeof(*all));
+			all = grow1(all, nall, sizeof(*all));
 			all[nall].h = g_mime_header_list_get_header_at(lists[l], k);
 			all[nall].off = g_mime_header_get_offset(all[nall].h);
 			all[nall].seq = nall;
@@ -721,11 +755,12 @@ mail_parse(struct parsed_mail *pm, const char *bytes, size_t len,
 	const struct parse_opts *opts = optsp ? optsp : &noopts;
 	struct hdrs h;
 	struct buf block = BUF_INIT;
-	struct body bd = { 0, BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT,
+	struct body bd = { 0, BUF_INIT, BUF_INIT, BUF_INIT, NULL, BUF_INIT,
 	    BUF_INIT };
 	GMimeStream *stream = NULL;
 	GMimeParser *parser = NULL;
 	GMimeMessage *msg = NULL;
+	GByteArray *borrowed = NULL;
 	char *copy = NULL, *c, *id;
 	size_t i, a, e;
 	int64_t t;
@@ -736,8 +771,20 @@ mail_parse(struct parsed_mail *pm, const char *bytes, size_t len,
 	gmime_init_once();
 
 	prepare_input(&bytes, &len, &copy);
-	stream = g_mime_stream_mem_new_with_buffer(bytes, len);
-	free(copy);
+	if (len > G_MAXUINT / 2) {
+		pm->cls = MAIL_MALFORMED;
+		pm->error = "message too large";
+		goto out;
+	}
+	/*
+	 * GMime reads our bytes in place: a byte array that borrows them,
+	 * in a stream that does not own it (GMime only reads its input).
+	 */
+	borrowed = g_byte_array_new();
+	borrowed->data = (guint8 *)bytes;
+	borrowed->len = (guint)len;
+	stream = g_mime_stream_mem_new_with_byte_array(borrowed);
+	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(stream), FALSE);
 	parser = g_mime_parser_new_with_stream(stream);
 	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
 	msg = g_mime_parser_construct_message(parser, NULL);
@@ -852,15 +899,19 @@ mail_parse(struct parsed_mail *pm, const char *bytes, size_t len,
 	/* §6 */
 	bd.reply = pm->reply;
 	walk(g_mime_message_get_mime_part(msg), &bd, 0);
-	if (bd.diff.len > 0) {
+	if (bd.raw != NULL) {
+		g_object_unref(bd.raw);
+		bd.raw = NULL;
+	}
+	if (bd.diff.len > 0 && memchr(bd.diff.s, '\0', bd.diff.len) != NULL) {
 		struct buf d = BUF_INIT;
 
 		text_add_nonul(&d, bd.diff.s, bd.diff.len);
-		if (d.len > 0) {
-			pm->diff_len = d.len;
-			pm->diff = buf_detach(&d, NULL);
-		}
+		buf_swap(&d, &bd.diff);
 		buf_release(&d);
+	}
+	if (bd.diff.len > 0) {
+		pm->diff = buf_detach(&bd.diff, &pm->diff_len);
 	}
 	finish_content(pm, &bd.text);
 	if (pm->diff != NULL) {
@@ -882,6 +933,8 @@ out:
 	buf_release(&bd.diff);
 	buf_release(&bd.text);
 	buf_release(&bd.payload);
+	if (bd.raw != NULL)
+		g_object_unref(bd.raw);
 	buf_release(&bd.d);
 	buf_release(&bd.t);
 	rawvec_free(&h.irt);
@@ -894,6 +947,12 @@ out:
 		g_object_unref(parser);
 	if (stream != NULL)
 		g_object_unref(stream);
+	if (borrowed != NULL) {
+		borrowed->data = NULL;
+		borrowed->len = 0;
+		g_byte_array_free(borrowed, TRUE);
+	}
+	free(copy);
 	if (pm->content == NULL)
 		pm->content = xstrdup("");
 	if (pm->subject == NULL)

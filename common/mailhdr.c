@@ -15,6 +15,15 @@
 #include "text.h"
 #include "xalloc.h"
 
+/* Room for element n of an array of n elements: doubles at powers of two. */
+static void *
+grow1(void *p, size_t n, size_t sz)
+{
+	if ((n & (n - 1)) == 0)
+		p = xreallocarray(p, n ? 2 * n : 1, sz);
+	return p;
+}
+
 /* ---- RFC 2047 ------------------------------------------------------ */
 
 enum word_kind { W_PLAIN, W_Q, W_B };
@@ -351,7 +360,7 @@ decode_words(struct buf *out, const char *raw, size_t len)
 			buf_release(&dec);
 			continue;
 		}
-		ch = xreallocarray(ch, nch + 1, sizeof(*ch));
+		ch = grow1(ch, nch, sizeof(*ch));
 		ch[nch].bytes = dec;
 		ch[nch].cs = cs;
 		nch++;

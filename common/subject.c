@@ -14,6 +14,15 @@
 #include "text.h"
 #include "xalloc.h"
 
+/* Room for element n of an array of n elements: doubles at powers of two. */
+static void *
+grow1(void *p, size_t n, size_t sz)
+{
+	if ((n & (n - 1)) == 0)
+		p = xreallocarray(p, n ? 2 * n : 1, sz);
+	return p;
+}
+
 static int
 isdig(char c)
 {
@@ -66,7 +75,7 @@ add_prefix(struct subject *sj, const char *t, size_t n, const char *linkname)
 	if (linkname != NULL && strlen(linkname) == n &&
 	    strncasecmp(t, linkname, n) == 0)
 		return;
-	sj->prefixes = xreallocarray(sj->prefixes, sj->nprefixes + 1,
+	sj->prefixes = grow1(sj->prefixes, sj->nprefixes,
 	    sizeof(*sj->prefixes));
 	sj->prefixes[sj->nprefixes++] = xstrndup(t, n);
 }

@@ -41,7 +41,7 @@ read_all(FILE *f, struct buf *b)
 		buf_add(b, tmp, n);
 }
 
-/* Visible form of a line: CR and other controls escaped. */
+/* Visible form of a line: backslash, CR and other controls escaped. */
 static void
 put_escaped(const char *s, size_t n)
 {
@@ -50,7 +50,9 @@ put_escaped(const char *s, size_t n)
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		if (c == '\r')
+		if (c == '\\')
+			fputs("\\\\", stdout);
+		else if (c == '\r')
 			fputs("\\r", stdout);
 		else if (c < 0x20 && c != '\t')
 			printf("\\x%02x", c);
