@@ -161,7 +161,7 @@ report_line(const struct ingest_result *r)
 	}
 }
 
-/* ---- pipe mode ------------------------------------------------------------ */
+/* ---- pipe mode ---------------------------------------------------------- */
 
 /*
  * Read all of fd; keep at most max bytes in b, count all in *size and
@@ -239,7 +239,7 @@ pipe_mode(struct cmd *c, const struct opts *o)
 	return rc == 0 ? 0 : EX_TEMPFAIL;
 }
 
-/* ---- LMTP ----------------------------------------------------------------- */
+/* ---- LMTP --------------------------------------------------------------- */
 
 #define LMTP_LINE_MAX	4096	/* command lines; RFC 5321 says 512 */
 #define LMTP_RCPT_MAX	1000
@@ -512,7 +512,7 @@ lmtp_mode(struct cmd *c, const struct opts *o)
 	return 0;
 }
 
-/* ---- archive import ------------------------------------------------------- */
+/* ---- archive import ----------------------------------------------------- */
 
 struct progress {
 	int		 tty;
@@ -661,7 +661,7 @@ mbox_mode(struct cmd *c, const struct opts *o, int nfiles, char **files)
 	return rc;
 }
 
-/* ---- main ----------------------------------------------------------------- */
+/* ---- main --------------------------------------------------------------- */
 
 int
 main(int argc, char *argv[])

@@ -103,25 +103,17 @@ const char *const ingest_kind_names[INGEST_KIND_MAX] = {
 
 enum stmt {
 	ST_JOURNAL_ADD,
-	ST_JOURNAL_SET,
 	ST_JOURNAL_FAIL,
 	ST_JOURNAL_GET,
 	ST_PROJECTS,
-	ST_PERSON,
 	ST_STATE_DEFAULT,
 	ST_STATE_BY_NAME,
 	ST_USER_BY_EMAIL,
 	ST_RULES,
 	ST_TAGS,
-	ST_PATCH_BY_MSGID,
-	ST_COVER_BY_MSGID,
 	ST_COVER_NAME_TAKEN,
-	ST_SERIES_BY_REFS,
-	ST_SERIES_BY_MARKERS,
 	ST_SERIES_NEW,
-	ST_SERIES_PATCHES,
 	ST_SERIES_BY_OWN_REF,
-	ST_SERIES_NAME_PATCH,
 	ST_SERIES_ATTACH_COVER,
 	ST_PATCH_ADD,
 	ST_COVER_ADD,
@@ -131,7 +123,6 @@ enum stmt {
 	ST_CCOMMENT_ADD,
 	ST_CCOMMENT_FIND,
 	ST_TAGS_ADD,
-	ST_EVENTS,
 	ST_DEPS,
 	ST_SESSION,
 	ST_PATCH_REFRESH,
@@ -140,8 +131,51 @@ enum stmt {
 	ST_CCOMMENT_REFRESH,
 	ST_TAG_TEXTS,
 	ST_TAGS_CLEAR,
+	ST_PATCH_PRELUDE,
+	ST_COVER_PRELUDE,
+	ST_PARENT_PERSON,
+	ST_SERIES_FIND,
+	ST_TAIL,
 	ST__MAX
 };
+
+/*
+ * §8.3 as common table expressions f, u and i, for statements with the
+ * author's address in $1 and name in $2: find case-insensitively, update a
+ * non-empty different name, or create with the address as written; only
+ * when cond holds.
+ */
+#define PERSON_CTE(cond)						\
+	" f AS (SELECT id FROM person WHERE lower(email) = lower($1::text)" \
+	" ORDER BY id LIMIT 1),"					\
+	" u AS (UPDATE person p SET name = $2::text FROM f"		\
+	" WHERE p.id = f.id AND $2::text <> ''"				\
+	" AND p.name IS DISTINCT FROM $2::text AND " cond "),"		\
+	" i AS (INSERT INTO person (email, name)"			\
+	" SELECT $1::text, $2::text WHERE NOT EXISTS (SELECT 1 FROM f)"	\
+	" AND " cond " ON CONFLICT (email) DO NOTHING RETURNING id)"
+
+/*
+ * §13: every candidate parent of the refs (array prj, project prj): kind
+ * 0 a patch, 1 a patch comment (its patch), 2 a cover, 3 a cover comment
+ * (its cover).  "= ANY" and scalar subqueries keep every branch on the
+ * msgid indexes whatever the plan.
+ */
+#define PARENT_SQL(refs, prj)						\
+	"SELECT 0 AS k, p.msgid, p.id, NULL::timestamptz AS d,"		\
+	" 0::bigint AS c FROM patch p"					\
+	" WHERE p.msgid = ANY (" refs "::text[]) AND p.project_id = " prj \
+	" UNION ALL"							\
+	" SELECT 1, c.msgid, c.patch_id, c.date, c.id FROM patch_comment c" \
+	" WHERE c.msgid = ANY (" refs "::text[]) AND (SELECT p.project_id" \
+	" FROM patch p WHERE p.id = c.patch_id) = " prj			\
+	" UNION ALL"							\
+	" SELECT 2, v.msgid, v.id, NULL, 0 FROM cover v"		\
+	" WHERE v.msgid = ANY (" refs "::text[]) AND v.project_id = " prj \
+	" UNION ALL"							\
+	" SELECT 3, c.msgid, c.cover_id, c.date, c.id FROM cover_comment c" \
+	" WHERE c.msgid = ANY (" refs "::text[]) AND (SELECT v.project_id" \
+	" FROM cover v WHERE v.id = c.cover_id) = " prj
 
 static const struct stmt_def stmts[ST__MAX] = {
 	/*
@@ -155,11 +189,6 @@ static const struct stmt_def stmts[ST__MAX] = {
 	    " ON CONFLICT (sha256, forced_list_id) DO UPDATE"
 	    " SET attempts = mail.attempts + 1"
 	    " RETURNING id, status, attempts", 6 },
-	[ST_JOURNAL_SET] = { "ingest_journal_set",
-	    "UPDATE mail SET processed_at = now(), status = $2, reason = $3,"
-	    " list_id = $4, project_id = $5, msgid = $6, subject = $7,"
-	    " patch_id = $8, cover_id = $9, patch_comment_id = $10,"
-	    " cover_comment_id = $11 WHERE id = $1", 11 },
 	/* After a rollback: keep the mail, marked as our failure. */
 	[ST_JOURNAL_FAIL] = { "ingest_journal_fail",
 	    "INSERT INTO mail (sha256, forced_list_id, envelope_from,"
@@ -180,21 +209,6 @@ static const struct stmt_def stmts[ST__MAX] = {
 	    "SELECT id, linkname, listid, listemail, subject_match, use_tags"
 	    " FROM project WHERE listid = ANY ($1::text[])"
 	    " ORDER BY linkname", 1 },
-	/*
-	 * §8.3: find case-insensitively, update a non-empty different name,
-	 * or create with the address as written.  No row back means another
-	 * delivery inserted the address meanwhile: run it again.
-	 */
-	[ST_PERSON] = { "ingest_person",
-	    "WITH f AS (SELECT id FROM person WHERE lower(email) ="
-	    " lower($1::text) ORDER BY id LIMIT 1),"
-	    " u AS (UPDATE person p SET name = $2::text FROM f"
-	    " WHERE p.id = f.id AND $2::text <> ''"
-	    " AND p.name IS DISTINCT FROM $2::text),"
-	    " i AS (INSERT INTO person (email, name)"
-	    " SELECT $1::text, $2::text WHERE NOT EXISTS (SELECT 1 FROM f)"
-	    " ON CONFLICT (email) DO NOTHING RETURNING id)"
-	    " SELECT id FROM f UNION ALL SELECT id FROM i", 2 },
 	[ST_STATE_DEFAULT] = { "ingest_state_default",
 	    "SELECT id FROM state WHERE ordering = 0", 0 },
 	[ST_STATE_BY_NAME] = { "ingest_state_by_name",
@@ -208,31 +222,10 @@ static const struct stmt_def stmts[ST__MAX] = {
 	    " WHERE project_id = $1", 1 },
 	[ST_TAGS] = { "ingest_tags",
 	    "SELECT id, pattern FROM tag ORDER BY id", 0 },
-	[ST_PATCH_BY_MSGID] = { "ingest_patch_by_msgid",
-	    "SELECT id FROM patch WHERE msgid = $1 AND project_id = $2", 2 },
-	[ST_COVER_BY_MSGID] = { "ingest_cover_by_msgid",
-	    "SELECT id FROM cover WHERE msgid = $1 AND project_id = $2", 2 },
 	/* §7.3 with D1: this project only, and not this mail itself. */
 	[ST_COVER_NAME_TAKEN] = { "ingest_cover_name_taken",
 	    "SELECT 1 FROM cover WHERE project_id = $1 AND name = $2"
 	    " AND msgid <> $3 LIMIT 1", 3 },
-	/* §11.2 step 1: every mapped id of [own] + refs, with slot x taken? */
-	[ST_SERIES_BY_REFS] = { "ingest_series_by_refs",
-	    "SELECT r.msgid, r.series_id,"
-	    " (SELECT s.total FROM series s WHERE s.id = r.series_id),"
-	    " EXISTS (SELECT 1 FROM patch p WHERE p.series_id = r.series_id"
-	    " AND p.number = $3)"
-	    " FROM series_reference r"
-	    " WHERE r.project_id = $1 AND r.msgid = ANY ($2::text[])", 3 },
-	/* §11.2 step 2 and §11.3: the most recent candidate with slot x free. */
-	[ST_SERIES_BY_MARKERS] = { "ingest_series_by_markers",
-	    "SELECT s.id FROM series s WHERE s.submitter_id = $2"
-	    " AND s.project_id = $1 AND s.version = $3 AND s.total = $4"
-	    " AND s.date BETWEEN to_timestamp($5) - interval '20 minutes'"
-	    " AND to_timestamp($5) + interval '20 minutes'"
-	    " AND NOT EXISTS (SELECT 1 FROM patch p WHERE p.series_id = s.id"
-	    " AND p.number = $6)"
-	    " ORDER BY s.date DESC, s.id DESC LIMIT 1", 6 },
 	/* §11.3: a new series; its references only where still unmapped. */
 	[ST_SERIES_NEW] = { "ingest_series_new",
 	    "WITH s AS (INSERT INTO series (project_id, date, submitter_id,"
@@ -242,16 +235,9 @@ static const struct stmt_def stmts[ST__MAX] = {
 	    " SELECT $1, s.id, m FROM s, unnest($6::text[]) AS m"
 	    " ON CONFLICT (project_id, msgid) DO NOTHING)"
 	    " SELECT id FROM s", 6 },
-	[ST_SERIES_PATCHES] = { "ingest_series_patches",
-	    "SELECT id, number FROM patch WHERE series_id = $1"
-	    " ORDER BY number", 1 },
 	[ST_SERIES_BY_OWN_REF] = { "ingest_series_by_own_ref",
 	    "SELECT series_id FROM series_reference"
 	    " WHERE project_id = $1 AND msgid = $2", 2 },
-	/* §11.4: patch 1 names a series that has no name. */
-	[ST_SERIES_NAME_PATCH] = { "ingest_series_name_patch",
-	    "UPDATE series SET name = $2 WHERE id = $1"
-	    " AND (name IS NULL OR name = '')", 2 },
 	/* §12.4: only a series without a cover; names are only upgraded. */
 	[ST_SERIES_ATTACH_COVER] = { "ingest_series_attach_cover",
 	    "UPDATE series s SET cover_letter_id = $2,"
@@ -260,36 +246,22 @@ static const struct stmt_def stmts[ST__MAX] = {
 	    " AND p.number = 1) THEN $3 ELSE s.name END"
 	    " WHERE s.id = $1 AND s.cover_letter_id IS NULL", 3 },
 	[ST_PATCH_ADD] = { "ingest_patch_add",
-	    "INSERT INTO patch (project_id, msgid, date, name, submitter_id,"
-	    " state_id, delegate_id, series_id, number, pull_url, hash,"
+	    "WITH p AS (INSERT INTO patch (project_id, msgid, date, name,"
+	    " submitter_id, state_id, delegate_id, series_id, number, pull_url, hash,"
 	    " headers, content, diff) VALUES ($1, $2, to_timestamp($3), $4,"
 	    " $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
-	    " ON CONFLICT (msgid, project_id) DO NOTHING RETURNING id", 14 },
+	    " ON CONFLICT (msgid, project_id) DO NOTHING RETURNING id),"
+	    /* §11.4: patch 1 names a series that has no name */
+	    " n AS (UPDATE series SET name = $4 WHERE id = $8 AND $9 = 1"
+	    " AND (name IS NULL OR name = '') AND EXISTS (SELECT 1 FROM p))"
+	    " SELECT id FROM p", 14 },
 	[ST_COVER_ADD] = { "ingest_cover_add",
 	    "INSERT INTO cover (project_id, msgid, date, name, submitter_id,"
 	    " headers, content) VALUES ($1, $2, to_timestamp($3), $4, $5, $6,"
 	    " $7) ON CONFLICT (msgid, project_id) DO NOTHING RETURNING id", 7 },
-	/*
-	 * §13: every candidate parent of the refs: kind 0 a patch, 1 a patch
-	 * comment (its patch), 2 a cover, 3 a cover comment (its cover); per
-	 * (kind, msgid) the most recent comment first.  "= ANY" keeps every
-	 * branch on the msgid indexes whatever the plan.
-	 */
+	/* The parents alone, for an author that is not valid. */
 	[ST_PARENT] = { "ingest_parent",
-	    "SELECT 0 AS k, p.msgid, p.id, NULL::timestamptz AS d,"
-	    " 0::bigint AS c FROM patch p"
-	    " WHERE p.msgid = ANY ($2::text[]) AND p.project_id = $1"
-	    " UNION ALL"
-	    " SELECT 1, c.msgid, c.patch_id, c.date, c.id FROM patch_comment c"
-	    " WHERE c.msgid = ANY ($2::text[]) AND (SELECT p.project_id"
-	    " FROM patch p WHERE p.id = c.patch_id) = $1"
-	    " UNION ALL"
-	    " SELECT 2, v.msgid, v.id, NULL, 0 FROM cover v"
-	    " WHERE v.msgid = ANY ($2::text[]) AND v.project_id = $1"
-	    " UNION ALL"
-	    " SELECT 3, c.msgid, c.cover_id, c.date, c.id FROM cover_comment c"
-	    " WHERE c.msgid = ANY ($2::text[]) AND (SELECT v.project_id"
-	    " FROM cover v WHERE v.id = c.cover_id) = $1"
+	    PARENT_SQL("$2", "$1")
 	    " ORDER BY 1, 2, 4 DESC NULLS LAST, 5 DESC", 2 },
 	[ST_PCOMMENT_ADD] = { "ingest_pcomment_add",
 	    "INSERT INTO patch_comment (patch_id, msgid, date, submitter_id,"
@@ -314,14 +286,6 @@ static const struct stmt_def stmts[ST__MAX] = {
 	    " AS x(t, c) WHERE c > 0"
 	    " ON CONFLICT (patch_id, tag_id)"
 	    " DO UPDATE SET count = patch_tag.count + EXCLUDED.count", 3 },
-	/* §16: the mail's events, in order (ids follow the order). */
-	[ST_EVENTS] = { "ingest_events",
-	    "INSERT INTO event (category, project_id, date, patch_id,"
-	    " series_id, cover_id, patch_comment_id, cover_comment_id)"
-	    " SELECT e.c, $1, clock_timestamp(), e.p, e.s, e.v, e.pc, e.cc"
-	    " FROM unnest($2::text[], $3::bigint[], $4::bigint[],"
-	    " $5::bigint[], $6::bigint[], $7::bigint[]) WITH ORDINALITY"
-	    " AS e(c, p, s, v, pc, cc, n) ORDER BY e.n", 7 },
 	/*
 	 * §15: series ids and msgids (a patch's series, else a cover's, in
 	 * any project), kept when in this project and not the series
@@ -382,9 +346,85 @@ static const struct stmt_def stmts[ST__MAX] = {
 	    " SELECT content FROM patch_comment WHERE patch_id = $1", 1 },
 	[ST_TAGS_CLEAR] = { "ingest_tags_clear",
 	    "DELETE FROM patch_tag WHERE patch_id = $1", 1 },
+
+	/*
+	 * The statements of the common paths are folded, so that a mail
+	 * costs few round trips: a patch is journal, prelude, series find,
+	 * (series new,) insert and tail; a comment journal, parent, insert
+	 * and tail.
+	 *
+	 * Prelude: the duplicate check (§3.4) and the author (§8.3) in one;
+	 * a duplicate touches no person.  Columns: the duplicate's id, the
+	 * person's id (NULL for both: another delivery inserted the address
+	 * meanwhile, run it again).
+	 */
+	[ST_PATCH_PRELUDE] = { "ingest_patch_prelude",
+	    "WITH d AS (SELECT id FROM patch WHERE msgid = $3"
+	    " AND project_id = $4)," PERSON_CTE("NOT EXISTS (SELECT 1 FROM d)")
+	    " SELECT (SELECT id FROM d), (SELECT id FROM f UNION ALL"
+	    " SELECT id FROM i LIMIT 1)", 4 },
+	[ST_COVER_PRELUDE] = { "ingest_cover_prelude",
+	    "WITH d AS (SELECT id FROM cover WHERE msgid = $3"
+	    " AND project_id = $4)," PERSON_CTE("NOT EXISTS (SELECT 1 FROM d)")
+	    " SELECT (SELECT id FROM d), (SELECT id FROM f UNION ALL"
+	    " SELECT id FROM i LIMIT 1)", 4 },
+	/* ST_PARENT, and the author when there is a parent. */
+	[ST_PARENT_PERSON] = { "ingest_parent_person",
+	    "WITH cand AS (" PARENT_SQL("$4", "$3") "),"
+	    PERSON_CTE("EXISTS (SELECT 1 FROM cand)")
+	    " SELECT k, msgid, id, d, c, (SELECT id FROM f UNION ALL"
+	    " SELECT id FROM i LIMIT 1) FROM cand"
+	    " ORDER BY 1, 2, 4 DESC NULLS LAST, 5 DESC", 4 },
+	/*
+	 * §11.2: kind 0, every mapped id of [own] + refs; kind 1, the most
+	 * recent marker candidate with slot x free.  Each with its total,
+	 * whether slot x is taken, and its patches as "number:id,...".
+	 */
+	[ST_SERIES_FIND] = { "ingest_series_find",
+	    "SELECT 0 AS k, r.msgid, r.series_id,"
+	    " (SELECT s.total FROM series s WHERE s.id = r.series_id),"
+	    " EXISTS (SELECT 1 FROM patch p WHERE p.series_id = r.series_id"
+	    " AND p.number = $3),"
+	    " (SELECT string_agg(p.number || ':' || p.id, ',' ORDER BY p.number)"
+	    " FROM patch p WHERE p.series_id = r.series_id)"
+	    " FROM series_reference r"
+	    " WHERE r.project_id = $1 AND r.msgid = ANY ($2::text[])"
+	    " UNION ALL"
+	    " (SELECT 1, NULL, s.id, s.total, false,"
+	    " (SELECT string_agg(p.number || ':' || p.id, ',' ORDER BY p.number)"
+	    " FROM patch p WHERE p.series_id = s.id)"
+	    " FROM series s WHERE s.submitter_id = $4"
+	    " AND s.project_id = $1 AND s.version = $5 AND s.total = $6"
+	    " AND s.date BETWEEN to_timestamp($7) - interval '20 minutes'"
+	    " AND to_timestamp($7) + interval '20 minutes'"
+	    " AND NOT EXISTS (SELECT 1 FROM patch p WHERE p.series_id = s.id"
+	    " AND p.number = $3)"
+	    " ORDER BY s.date DESC, s.id DESC LIMIT 1)", 7 },
+	/*
+	 * The end of every mail: its events (§16, in order: ids follow the
+	 * order), the tag counts it adds (§14, incrementally), and its
+	 * journal entry's outcome.
+	 */
+	[ST_TAIL] = { "ingest_tail",
+	    "WITH ev AS (INSERT INTO event (category, project_id, date,"
+	    " patch_id, series_id, cover_id, patch_comment_id,"
+	    " cover_comment_id)"
+	    " SELECT e.c, $5, clock_timestamp(), e.p, e.s, e.v, e.pc, e.cc"
+	    " FROM unnest($12::text[], $13::bigint[], $14::bigint[],"
+	    " $15::bigint[], $16::bigint[], $17::bigint[]) WITH ORDINALITY"
+	    " AS e(c, p, s, v, pc, cc, n) ORDER BY e.n),"
+	    " tg AS (INSERT INTO patch_tag (patch_id, tag_id, count)"
+	    " SELECT $18, t, c FROM unnest($19::bigint[], $20::integer[])"
+	    " AS x(t, c) WHERE $18::bigint IS NOT NULL AND c > 0"
+	    " ON CONFLICT (patch_id, tag_id)"
+	    " DO UPDATE SET count = patch_tag.count + EXCLUDED.count)"
+	    " UPDATE mail SET processed_at = now(), status = $2, reason = $3,"
+	    " list_id = $4, project_id = $5, msgid = $6, subject = $7,"
+	    " patch_id = $8, cover_id = $9, patch_comment_id = $10,"
+	    " cover_comment_id = $11 WHERE id = $1", 20 },
 };
 
-/* ---- caches: valid for one transaction ------------------------------ */
+/* ---- caches: valid for one transaction ---------------------------------- */
 
 struct project {
 	int64_t		 id;
@@ -472,7 +512,7 @@ cache_free_tags(struct ingest_cache *ch)
 	ch->ntags = 0;
 }
 
-/* ---- the per-mail context ------------------------------------------- */
+/* ---- the per-mail context ----------------------------------------------- */
 
 struct ev {
 	const char	*cat;
@@ -499,6 +539,9 @@ struct ctx {
 	size_t			 nev;
 	size_t			 evcap;
 	int64_t			 obj[INGEST_KIND_MAX];
+	int64_t			 tag_patch;	/* counts for the tail */
+	struct buf		 tag_ids;
+	struct buf		 tag_counts;
 };
 
 static void
@@ -532,7 +575,7 @@ ev_add(struct ctx *c, const char *cat, int64_t patch, int64_t series,
 	    ccomment };
 }
 
-/* ---- PostgreSQL array literals --------------------------------------- */
+/* ---- PostgreSQL array literals ------------------------------------------ */
 
 static void
 array_add_text(struct buf *b, const char *s, size_t len)
@@ -602,7 +645,7 @@ ids_array(struct buf *b, char *const *v, size_t n)
 	return array_end(b);
 }
 
-/* ---- small queries ---------------------------------------------------- */
+/* ---- small queries ------------------------------------------------------ */
 
 /* One id from a one-column query: 1 found, 0 none, -1 failure. */
 static int
@@ -793,17 +836,15 @@ load_tags(struct ctx *c)
 }
 
 /*
- * §14: add the counts of text to patch's tags, when the project counts
- * tags.
+ * §14: the counts of text, to add to patch's tags in the tail, when the
+ * project counts tags.
  */
 static int
 add_tags(struct ctx *c, int64_t patch, const char *text, size_t len)
 {
 	struct ingest_cache *ch = c->ing->cache;
-	struct buf ids = BUF_INIT, counts = BUF_INIT;
-	unsigned *cnt = NULL;
-	size_t i, any = 0;
-	int rc = -1;
+	unsigned *cnt;
+	size_t i;
 
 	if (!c->proj->use_tags)
 		return 0;
@@ -816,45 +857,36 @@ add_tags(struct ctx *c, int64_t patch, const char *text, size_t len)
 	for (i = 0; i < ch->ntags; i++) {
 		if (cnt[i] == 0)
 			continue;
-		array_add_i64(&ids, ch->tag_ids[i]);
-		buf_addc(&counts, counts.len > 0 ? ',' : '{');
-		buf_addf(&counts, "%u", cnt[i]);
-		any++;
+		array_add_i64(&c->tag_ids, ch->tag_ids[i]);
+		buf_addc(&c->tag_counts, c->tag_counts.len > 0 ? ',' : '{');
+		buf_addf(&c->tag_counts, "%u", cnt[i]);
+		c->tag_patch = patch;
 	}
-	if (any == 0) {
-		rc = 0;
-		goto out;
-	}
-	array_end(&ids);
-	array_end(&counts);
-	if (db_run_do(c->db, &stmts[ST_TAGS_ADD], DB_I64(patch), DB_STR(ids.s),
-	    DB_STR(counts.s)) == -1)
-		goto out;
-	rc = 0;
-out:
 	free(cnt);
-	buf_release(&ids);
-	buf_release(&counts);
-	return rc;
+	return 0;
 }
 
-/* §8.3 */
+/*
+ * §3.4 and §8.3: a prelude statement (ST_*_PRELUDE), the duplicate's id
+ * into *dup, or the author into c->person.  Run again when another
+ * delivery inserted the address meanwhile.
+ */
 static int
-find_person(struct ctx *c)
+prelude(struct ctx *c, enum stmt st, int64_t *dup)
 {
 	const struct mail_person *au = &c->pm.author;
-	int64_t id;
-	int i, found;
+	struct dbres *r;
+	int i;
 
 	for (i = 0; i < 2; i++) {
-		found = query_id(c, ST_PERSON, (struct dbparam[]){
-		    DB_STR(au->email), DB_STR(au->name) }, 2, &id);
-		if (found == -1)
+		r = db_run(c->db, &stmts[st], DB_STR(au->email),
+		    DB_STR(au->name), DB_STR(c->pm.msgid), DB_I64(c->proj->id));
+		if (r == NULL)
 			return -1;
-		if (found) {
-			c->person = id;
+		*dup = dbres_i64(r, 0, 0);
+		c->person = dbres_i64(r, 0, 1);
+		if (*dup != 0 || c->person != 0)
 			return 0;
-		}
 	}
 	c->tempfail = 1;
 	set_reason(c->r, "person %s: lost an insert race twice", au->email);
@@ -1074,56 +1106,76 @@ add_deps(struct ctx *c, int64_t series)
 	return rc;
 }
 
-/* ---- series (§11) ------------------------------------------------------- */
+/* ---- series (§11) ------------------------------------------------------ */
+
+/* The patches of a series as "number:id,..." (ST_SERIES_FIND). */
+struct members {
+	int		*num;
+	int64_t		*id;
+	int		 n;
+};
+
+static void
+members_parse(struct members *mb, const char *s)
+{
+	char *end;
+
+	mb->n = 0;
+	if (s == NULL || *s == '\0')
+		return;
+	mb->num = xcalloc(strlen(s) / 4 + 2, sizeof(*mb->num));
+	mb->id = xcalloc(strlen(s) / 4 + 2, sizeof(*mb->id));
+	while (*s) {
+		mb->num[mb->n] = (int)strtol(s, &end, 10);
+		if (*end != ':')
+			break;
+		mb->id[mb->n++] = strtoll(end + 1, &end, 10);
+		s = *end == ',' ? end + 1 : end;
+	}
+}
 
 /*
  * §11.2-§11.3 for a numbered patch: the series to join, or 0 to create
- * one; *total is its total.
+ * one; its total and its patches.
  */
 static int
-series_find(struct ctx *c, int x, int n, int64_t *series, int64_t *total)
+series_find(struct ctx *c, int x, int n, int64_t *series, int64_t *total,
+    struct members *mb)
 {
 	struct parsed_mail *pm = &c->pm;
 	struct buf a = BUF_INIT;
 	char **ids = NULL;
 	size_t nids = 0, i;
 	struct dbres *r;
-	int row, rows, best = -1, rc = -1, found;
-	int64_t id;
+	int row, rows, best = -1, rc = -1;
 
 	*series = 0;
 	*total = 0;
 	ids_add(&ids, &nids, pm->msgid);
 	for (i = 0; i < pm->nrefs; i++)
 		ids_add(&ids, &nids, pm->refs[i]);
-	r = db_run(c->db, &stmts[ST_SERIES_BY_REFS], DB_I64(c->proj->id),
-	    DB_STR(ids_array(&a, ids, nids)), DB_I64(x));
+	r = db_run(c->db, &stmts[ST_SERIES_FIND], DB_I64(c->proj->id),
+	    DB_STR(ids_array(&a, ids, nids)), DB_I64(x), DB_I64(c->person),
+	    DB_I64(pm->version), DB_I64(n), DB_I64(pm->date));
 	if (r == NULL)
 		goto out;
 	/* the first id, in order, that is mapped gives the only candidate */
 	rows = dbres_rows(r);
 	for (i = 0; i < nids && best == -1; i++)
 		for (row = 0; row < rows; row++)
-			if (strcmp(dbres_str(r, row, 0), ids[i]) == 0) {
+			if (dbres_i64(r, row, 0) == 0 &&
+			    strcmp(dbres_str(r, row, 1), ids[i]) == 0) {
 				best = row;
 				break;
 			}
-	if (best != -1) {
-		if (!dbres_bool(r, best, 3)) {
-			*series = dbres_i64(r, best, 1);
-			*total = dbres_i64(r, best, 2);
-		}
-		rc = 0;
-		goto out;
-	}
-	found = query_id(c, ST_SERIES_BY_MARKERS, (struct dbparam[]){
-	    DB_I64(c->proj->id), DB_I64(c->person), DB_I64(pm->version),
-	    DB_I64(n), DB_I64(pm->date), DB_I64(x) }, 6, &id);
-	if (found == -1)
-		goto out;
-	if (found) {
-		*series = id;
-		*total = n;
+	/* else the markers' candidate */
+	for (row = 0; row < rows && best == -1; row++)
+		if (dbres_i64(r, row, 0) == 1)
+			best = row;
+	if (best != -1 && !dbres_bool(r, best, 4)) {
+		*series = dbres_i64(r, best, 2);
+		*total = dbres_i64(r, best, 3);
+		members_parse(mb, dbres_str(r, best, 5));
 	}
 	rc = 0;
 out:
@@ -1152,7 +1204,7 @@ series_create(struct ctx *c, int n, char *const *ids, size_t nids,
 	return found == -1 ? -1 : 0;
 }
 
-/* ---- patches (§9-§11, §16) ---------------------------------------------- */
+/* ---- patches (§9-§11, §16) ------------------------------------------- */
 
 static int
 store_patch(struct ctx *c)
@@ -1160,27 +1212,24 @@ store_patch(struct ctx *c)
 	struct parsed_mail *pm = &c->pm;
 	int numbered = pm->has_marker && pm->n != 0;
 	int x = numbered ? pm->x : 1, n = numbered ? pm->n : 1;
-	int64_t series = 0, total = 0, state, delegate, id, *pid = NULL;
-	int *num = NULL, created = 0, found, rows = 0, i, below, rc = -1;
+	int64_t series = 0, total = 0, state, delegate, id, dup;
+	int created = 0, found, i, below, rc = -1;
+	struct members mb = { NULL, NULL, 0 };
 	char **ids = NULL;
 	size_t nids = 0, k;
-	struct dbres *r;
 
 	if (!author_ok(c))
 		return 0;
-	if (lock_project(c) == -1)
+	if (lock_project(c) == -1 || prelude(c, ST_PATCH_PRELUDE, &dup) == -1)
 		return -1;
-	found = query_id(c, ST_PATCH_BY_MSGID, (struct dbparam[]){
-	    DB_STR(pm->msgid), DB_I64(c->proj->id) }, 2, &id);
-	if (found != 0)
-		return found == -1 ? -1 : duplicate(c, INGEST_PATCH, id);
-	if (find_person(c) == -1 || initial_state(c, &state) == -1 ||
-	    find_delegate(c, &delegate) == -1)
+	if (dup != 0)
+		return duplicate(c, INGEST_PATCH, dup);
+	if (initial_state(c, &state) == -1 || find_delegate(c, &delegate) == -1)
 		return -1;
 
 	/* §11.1: an unnumbered patch never searches */
-	if (numbered && series_find(c, x, n, &series, &total) == -1)
-		return -1;
+	if (numbered && series_find(c, x, n, &series, &total, &mb) == -1)
+		goto out;
 	if (series == 0) {
 		for (k = 0; k < pm->nrefs; k++)
 			ids_add(&ids, &nids, pm->refs[k]);
@@ -1188,21 +1237,9 @@ store_patch(struct ctx *c)
 		i = series_create(c, n, ids, nids, &series);
 		ids_free(ids, nids);
 		if (i == -1)
-			return -1;
+			goto out;
 		created = 1;
 		total = n;
-	} else if (x >= 1) {
-		/* what is there already, for the completeness events */
-		r = db_run(c->db, &stmts[ST_SERIES_PATCHES], DB_I64(series));
-		if (r == NULL)
-			return -1;
-		rows = dbres_rows(r);
-		pid = xcalloc((size_t)rows + 1, sizeof(*pid));
-		num = xcalloc((size_t)rows + 1, sizeof(*num));
-		for (i = 0; i < rows; i++) {
-			pid[i] = dbres_i64(r, i, 0);
-			num[i] = (int)dbres_i64(r, i, 1);
-		}
 	}
 
 	/* §11.4: x = 0 joins no series */
@@ -1231,23 +1268,20 @@ store_patch(struct ctx *c)
 	if (created)
 		ev_add(c, "series-created", 0, series, 0, 0, 0);
 	if (x >= 1) {
-		for (i = 0, below = 0; i < rows; i++)
-			if (num[i] < x)
+		for (i = 0, below = 0; i < mb.n; i++)
+			if (mb.num[i] < x)
 				below++;
 		if (below == x - 1) {
 			ev_add(c, "patch-completed", id, series, 0, 0, 0);
-			for (i = 0; i < rows && num[i] <= x; i++)
+			for (i = 0; i < mb.n && mb.num[i] <= x; i++)
 				;
-			for (k = (size_t)x + 1; i < rows && num[i] == (int)k;
+			for (k = (size_t)x + 1; i < mb.n && mb.num[i] == (int)k;
 			    i++, k++)
-				ev_add(c, "patch-completed", pid[i], series, 0,
-				    0, 0);
+				ev_add(c, "patch-completed", mb.id[i], series,
+				    0, 0, 0);
 		}
-		if (rows + 1 >= total)
+		if (mb.n + 1 >= total)
 			ev_add(c, "series-completed", 0, series, 0, 0, 0);
-		if (x == 1 && db_run_do(c->db, &stmts[ST_SERIES_NAME_PATCH],
-		    DB_I64(series), DB_STR(pm->name)) == -1)
-			goto out;
 	}
 	if (add_tags(c, id, pm->content, pm->content_len) == -1)
 		goto out;
@@ -1255,12 +1289,12 @@ store_patch(struct ctx *c)
 		goto out;
 	rc = 0;
 out:
-	free(pid);
-	free(num);
+	free(mb.num);
+	free(mb.id);
 	return rc;
 }
 
-/* ---- cover letters (§12) ------------------------------------------------ */
+/* ---- cover letters (§12) ----------------------------------------------- */
 
 static int
 store_cover(struct ctx *c)
@@ -1272,14 +1306,10 @@ store_cover(struct ctx *c)
 
 	if (!author_ok(c))
 		return 0;
-	if (lock_project(c) == -1)
+	if (lock_project(c) == -1 || prelude(c, ST_COVER_PRELUDE, &id) == -1)
 		return -1;
-	found = query_id(c, ST_COVER_BY_MSGID, (struct dbparam[]){
-	    DB_STR(pm->msgid), DB_I64(c->proj->id) }, 2, &id);
-	if (found != 0)
-		return found == -1 ? -1 : duplicate(c, INGEST_COVER, id);
-	if (find_person(c) == -1)
-		return -1;
+	if (id != 0)
+		return duplicate(c, INGEST_COVER, id);
 	/* only through its own msgid, never by refs or markers */
 	found = query_id(c, ST_SERIES_BY_OWN_REF, (struct dbparam[]){
 	    DB_I64(c->proj->id), DB_STR(pm->msgid) }, 2, &series);
@@ -1315,7 +1345,7 @@ store_cover(struct ctx *c)
 	return add_deps(c, series);
 }
 
-/* ---- comments (§13) ----------------------------------------------------- */
+/* ---- comments (§13) ---------------------------------------------------- */
 
 /*
  * §13: for each ref in order, the object of kind k (a patch or cover)
@@ -1344,29 +1374,44 @@ store_comment(struct ctx *c)
 	struct buf a = BUF_INIT;
 	char **ids = NULL;
 	size_t nids = 0, i;
-	struct dbres *r;
+	struct dbres *r = NULL;
 	int64_t parent = 0, id;
-	int is_patch = 0, found;
+	int is_patch = 0, found, attempt, valid = pm->author.error == NULL;
 	enum stmt add, find;
 	enum ingest_kind kind;
 
 	for (i = 0; i < pm->nrefs; i++)
 		ids_add(&ids, &nids, pm->refs[i]);
+	/* the parents, and the author (§8.3) once there is one */
+	for (attempt = 0; nids > 0 && attempt < 2; attempt++) {
+		if (valid)
+			r = db_run(c->db, &stmts[ST_PARENT_PERSON],
+			    DB_STR(pm->author.email), DB_STR(pm->author.name),
+			    DB_I64(c->proj->id),
+			    DB_STR(ids_array(&a, ids, nids)));
+		else
+			r = db_run(c->db, &stmts[ST_PARENT], DB_I64(c->proj->id),
+			    DB_STR(ids_array(&a, ids, nids)));
+		if (r == NULL)
+			break;
+		c->person = valid ? dbres_i64(r, 0, 5) : 0;
+		if (dbres_rows(r) == 0 || !valid || c->person != 0)
+			break;
+		/* another delivery inserted the address: again */
+	}
+	buf_release(&a);
+	if (nids > 0 && r == NULL) {
+		ids_free(ids, nids);
+		return -1;
+	}
 	if (nids > 0) {
-		r = db_run(c->db, &stmts[ST_PARENT], DB_I64(c->proj->id),
-		    DB_STR(ids_array(&a, ids, nids)));
-		buf_release(&a);
-		if (r == NULL) {
-			ids_free(ids, nids);
-			return -1;
-		}
 		/* patches (kinds 0, 1) by ref order, then covers (2, 3) */
 		parent = pick_parent(r, ids, nids, 0);
 		is_patch = parent != 0;
 		if (parent == 0)
 			parent = pick_parent(r, ids, nids, 2);
-		ids_free(ids, nids);
 	}
+	ids_free(ids, nids);
 	if (parent == 0) {
 		c->r->status = INGEST_DROPPED;
 		set_reason(c->r, "reply to an unknown message");
@@ -1374,8 +1419,12 @@ store_comment(struct ctx *c)
 	}
 	if (!author_ok(c))
 		return 0;
-	if (find_person(c) == -1)
+	if (c->person == 0) {
+		c->tempfail = 1;
+		set_reason(c->r, "person %s: lost an insert race twice",
+		    pm->author.email);
 		return -1;
+	}
 
 	kind = is_patch ? INGEST_PATCH_COMMENT : INGEST_COVER_COMMENT;
 	add = is_patch ? ST_PCOMMENT_ADD : ST_CCOMMENT_ADD;
@@ -1405,18 +1454,23 @@ store_comment(struct ctx *c)
 	return 0;
 }
 
-/* ---- one mail --------------------------------------------------------- */
+/* ---- one mail ----------------------------------------------------------- */
 
+/* The mail's events, tag counts and journal outcome (ST_TAIL). */
 static int
-write_events(struct ctx *c)
+tail(struct ctx *c)
 {
+	struct ingest_result *r = c->r;
+	const char *status = ingest_status_names[r->status];
 	struct buf cat = BUF_INIT, a[5] = { BUF_INIT, BUF_INIT, BUF_INIT,
 	    BUF_INIT, BUF_INIT };
 	size_t i;
 	int rc;
 
-	if (c->nev == 0)
-		return 0;
+	/* re-parsing a stored mail finds its objects: it stays stored */
+	if (c->reparse && r->status == INGEST_DUPLICATE &&
+	    strcmp(c->prev_status, "stored") == 0)
+		status = "stored";
 	for (i = 0; i < c->nev; i++) {
 		array_add_text(&cat, c->ev[i].cat, strlen(c->ev[i].cat));
 		array_add_i64(&a[0], c->ev[i].patch);
@@ -1428,34 +1482,23 @@ write_events(struct ctx *c)
 	array_end(&cat);
 	for (i = 0; i < 5; i++)
 		array_end(&a[i]);
-	rc = db_run_do(c->db, &stmts[ST_EVENTS], DB_I64(c->proj->id),
-	    DB_STR(cat.s), DB_STR(a[0].s), DB_STR(a[1].s), DB_STR(a[2].s),
-	    DB_STR(a[3].s), DB_STR(a[4].s));
-	buf_release(&cat);
-	for (i = 0; i < 5; i++)
-		buf_release(&a[i]);
-	return rc;
-}
-
-/* The journal row says what the mail became. */
-static int
-journal_set(struct ctx *c)
-{
-	struct ingest_result *r = c->r;
-	const char *status = ingest_status_names[r->status];
-
-	/* re-parsing a stored mail finds its objects: it stays stored */
-	if (c->reparse && r->status == INGEST_DUPLICATE &&
-	    strcmp(c->prev_status, "stored") == 0)
-		status = "stored";
-	return db_run_do(c->db, &stmts[ST_JOURNAL_SET], DB_I64(c->mail_id),
+	array_end(&c->tag_ids);
+	array_end(&c->tag_counts);
+	rc = db_run_do(c->db, &stmts[ST_TAIL], DB_I64(c->mail_id),
 	    DB_STR(status), DB_STR(r->reason[0] ? r->reason : NULL),
 	    DB_STR(c->list_id), DB_ID(c->proj ? c->proj->id : 0),
 	    DB_STR(c->parsed ? c->pm.msgid : NULL),
 	    DB_STR(c->parsed ? c->pm.subject : NULL),
 	    DB_ID(c->obj[INGEST_PATCH]), DB_ID(c->obj[INGEST_COVER]),
 	    DB_ID(c->obj[INGEST_PATCH_COMMENT]),
-	    DB_ID(c->obj[INGEST_COVER_COMMENT]));
+	    DB_ID(c->obj[INGEST_COVER_COMMENT]),
+	    DB_STR(cat.s), DB_STR(a[0].s), DB_STR(a[1].s), DB_STR(a[2].s),
+	    DB_STR(a[3].s), DB_STR(a[4].s), DB_ID(c->tag_patch),
+	    DB_STR(c->tag_ids.s), DB_STR(c->tag_counts.s));
+	buf_release(&cat);
+	for (i = 0; i < 5; i++)
+		buf_release(&a[i]);
+	return rc;
 }
 
 static void
@@ -1521,7 +1564,7 @@ process(struct ctx *c)
 	if (m->size > m->len) {
 		c->r->status = INGEST_MALFORMED;
 		set_reason(c->r, "too big: %zu bytes", size);
-		return journal_set(c);
+		return tail(c);
 	}
 
 	memset(&po, 0, sizeof(po));
@@ -1533,12 +1576,12 @@ process(struct ctx *c)
 	if (pm->cls == MAIL_MALFORMED) {
 		c->r->status = INGEST_MALFORMED;
 		set_reason(c->r, "%s", pm->error ? pm->error : "unparseable");
-		return journal_set(c);
+		return tail(c);
 	}
 	if (pm->cls == MAIL_IGNORED) {
 		c->r->status = INGEST_IGNORED;
 		set_reason(c->r, "%s", pm->error ? pm->error : "ignored");
-		return journal_set(c);
+		return tail(c);
 	}
 	if (find_project(c) == -1)
 		return -1;
@@ -1549,14 +1592,14 @@ process(struct ctx *c)
 		else
 			set_reason(c->r, "no project for list id %s",
 			    pm->listids[0]);
-		return journal_set(c);
+		return tail(c);
 	}
 	c->r->project_id = c->proj->id;
 	mail_set_project(pm, c->proj->linkname, c->proj->listemail);
 	if (pm->meta_error != NULL) {
 		c->r->status = INGEST_MALFORMED;
 		set_reason(c->r, "%s", pm->meta_error);
-		return journal_set(c);
+		return tail(c);
 	}
 
 	switch (pm->cls) {
@@ -1594,9 +1637,7 @@ process(struct ctx *c)
 	}
 	if (rc == -1)
 		return -1;
-	if (write_events(c) == -1)
-		return -1;
-	return journal_set(c);
+	return tail(c);
 }
 
 static void
@@ -1610,6 +1651,8 @@ ctx_init(struct ctx *c, struct ingest *ing, const struct ingest_mail *m,
 	c->m = m;
 	c->r = r;
 	c->forced = ing->opts.list_id;
+	buf_init(&c->tag_ids, 0);
+	buf_init(&c->tag_counts, 0);
 }
 
 static void
@@ -1621,6 +1664,9 @@ ctx_release(struct ctx *c)
 	c->ev = NULL;
 	c->nev = c->evcap = 0;
 	c->parsed = 0;
+	buf_release(&c->tag_ids);
+	buf_release(&c->tag_counts);
+	c->tag_patch = 0;
 }
 
 /* Run process() with the per-mail arena for results. */
@@ -1638,7 +1684,7 @@ process_mail(struct ctx *c)
 	return rc;
 }
 
-/* ---- transactions ---------------------------------------------------- */
+/* ---- transactions ------------------------------------------------------- */
 
 /* Worth trying again later (exit 75): a failure of the server's, not ours. */
 static int
@@ -1786,7 +1832,41 @@ struct batch {
 	size_t		 n, cap;
 	struct buf	 data;
 	int		 open;
+	unsigned long	 analyzed_at;	/* ing->committed at the last ANALYZE */
 };
+
+/*
+ * The plans of this session were made with the statistics of the tables
+ * when it started; an import into a fresh instance grows them far faster
+ * than autovacuum re-analyzes them (it waits for 10% more rows, once a
+ * minute at best), and a plan made on an empty patch table looks msgids
+ * up through the project index: a scan of the whole project per mail.
+ * So the import analyzes the tables it grows itself, each time it has
+ * doubled the mails it committed (about 10 times for 100,000 mails);
+ * ANALYZE invalidates the cached plans, which are then made again.
+ */
+static void
+batch_analyze(struct ingest *ing, struct batch *b)
+{
+	/*
+	 * Only the columns ingest looks rows up by: with a column list,
+	 * ANALYZE skips expression indexes, whose statistics would mean
+	 * computing patch_fts() and the like over the whole sample.
+	 */
+	static const char sql[] = "ANALYZE person (email),"
+	    " patch (msgid, project_id, series_id, number),"
+	    " cover (msgid, project_id, name),"
+	    " patch_comment (msgid, patch_id), cover_comment (msgid, cover_id),"
+	    " series (project_id, submitter_id, version, total, date),"
+	    " series_reference (project_id, msgid, series_id)";
+
+	if (ing->committed < 2 * b->analyzed_at ||
+	    ing->committed - b->analyzed_at < 500)
+		return;
+	b->analyzed_at = ing->committed;
+	if (db_exec_script_as(ing->db, "analyze", sql) == -1)
+		log_warnx("ANALYZE failed; the import goes on");
+}
 
 void
 ingest_batch_begin(struct ingest *ing, ingest_done_fn done, void *arg)
@@ -1885,6 +1965,7 @@ ingest_batch_flush(struct ingest *ing)
 		return batch_failed(ing, b, 0);
 	batch_report(ing, b, 0);
 	batch_clear(b);
+	batch_analyze(ing, b);
 	return 0;
 }
 
@@ -1942,7 +2023,7 @@ ingest_batch_add(struct ingest *ing, const struct ingest_mail *m)
 	return 0;
 }
 
-/* ---- re-parse ------------------------------------------------------------ */
+/* ---- re-parse ----------------------------------------------------------- */
 
 int
 ingest_reparse(struct ingest *ing, int64_t mail_id, struct ingest_result *res)
@@ -2029,7 +2110,7 @@ fail:
 	return rc;
 }
 
-/* ---- lifecycle ------------------------------------------------------------ */
+/* ---- lifecycle ---------------------------------------------------------- */
 
 void
 ingest_init(struct ingest *ing, struct db *db, const struct ingest_opts *o)
