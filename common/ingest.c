@@ -451,7 +451,7 @@ struct ingest_cache {
 	size_t		 ntags;
 	int64_t		*locked;	/* projects locked in this transaction */
 	size_t		 nlocked;
-	PGconn		*session;	/* connection synchronous_commit was set on */
+	int		 session;	/* backend pid the settings were made on */
 	struct arena	 arena;		/* per mail */
 };
 
@@ -1702,11 +1702,12 @@ tx_begin(struct ingest *ing)
 
 	if (db_ensure(ing->db) == -1)
 		return -1;
-	if (ch->session != ing->db->conn) {
+	/* a new connection (the PGconn pointer may be reused) */
+	if (ch->session != PQbackendPID(ing->db->conn)) {
 		if (db_run_do(ing->db, &stmts[ST_SESSION],
 		    DB_STR(ing->opts.durable ? "on" : "off")) == -1)
 			return -1;
-		ch->session = ing->db->conn;
+		ch->session = PQbackendPID(ing->db->conn);
 	}
 	cache_reset(ch);
 	return db_begin(ing->db);
