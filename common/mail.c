@@ -414,13 +414,14 @@ finish_content(struct parsed_mail *pm, struct buf *text)
 	a = 0;
 	text_strip(s, &a, &end);
 	buf_grow(&out, end - a);
-	for (i = a; i < end; i++) {
-		if (s[i] == '\0')
-			continue;
-		if (s[i] == '\r' && i + 1 < end && s[i + 1] == '\n')
-			continue;
-		buf_addc(&out, s[i]);
-	}
+	p = a;
+	for (i = a; i < end; i++)
+		if (s[i] == '\0' ||
+		    (s[i] == '\r' && i + 1 < end && s[i + 1] == '\n')) {
+			buf_add(&out, s + p, i - p);
+			p = i + 1;
+		}
+	buf_add(&out, s + p, end - p);
 	/* the pull request is searched in the text before save (§6.6) */
 	pm->pull_url = pull_url(s + a, end - a);
 	pm->content_len = out.len;
@@ -532,6 +533,8 @@ set_author(struct parsed_mail *pm, const char *listemail)
 			au->error = "Invalid 'X-Original-From' header";
 		return;
 	}
+	/* the reference returns the first name match even with a broken
+	 * address; a usable one is required here */
 	for (i = 0; i < pm->nreply_to; i++) {
 		char *save = NULL, *copy = xstrdup(pm->reply_to[i]);
 
@@ -653,6 +656,10 @@ read_headers(GMimeMessage *msg, struct hdrs *h, struct buf *block)
 		if (block->len > 0)
 			buf_addc(block, '\n');
 		hdr_block_add(block, name, raw, strlen(raw));
+		/* the headers below start with one of these letters */
+		if (name[0] == '\0' ||
+		    strchr("acdfilmrsxACDFILMRSX", name[0]) == NULL)
+			continue;
 
 #define FIRST(field, hname) \
 	if (h->field == NULL && strcasecmp(name, hname) == 0) { \

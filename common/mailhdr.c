@@ -37,41 +37,69 @@ struct word {
 };
 
 /*
- * One encoded-word at s: =?charset?[qQbB]?encoded?= with the reference's
- * non-greedy groups (charset up to the first '?', text up to the first
- * "?=").  Returns its length, or 0.
+ * Where the next "?=" on the current line is.  Searches never overlap, so
+ * scanning a whole header costs linear time whatever it holds.
+ */
+struct qe_scan {
+	const char	*from;	/* last search started here */
+	const char	*stop;	/* and stopped here: at "?=", or a line end */
+	int		 found;
+};
+
+static const char *
+next_qe(struct qe_scan *q, const char *p, const char *end)
+{
+	const char *s;
+
+	if (q->from != NULL && p >= q->from && p <= q->stop)
+		return q->found ? q->stop : NULL;
+	for (s = p; s + 1 < end && *s != '\n' && *s != '\r'; s++)
+		if (s[0] == '?' && s[1] == '=') {
+			q->from = p;
+			q->stop = s;
+			q->found = 1;
+			return s;
+		}
+	q->from = p;
+	q->stop = s;
+	q->found = 0;
+	return NULL;
+}
+
+/*
+ * One encoded-word at s (which ends at end): =?charset?[qQbB]?encoded?=
+ * with the reference's non-greedy groups (charset up to the first '?',
+ * text up to the first "?="), within one line.  Returns its length, or 0.
  */
 static size_t
-encoded_word(const char *s, size_t len, struct word *w)
+encoded_word(const char *s, const char *end, struct word *w,
+    struct qe_scan *q)
 {
-	size_t i = 2, cs0, e0;
+	const char *p = s + 2, *e0, *qe;
 
-	if (len < 6 || s[0] != '=' || s[1] != '?')
+	if (end - s < 6 || s[0] != '=' || s[1] != '?')
 		return 0;
-	cs0 = i;
-	while (i < len && s[i] != '?')
-		i++;
-	if (i + 3 > len)
+	while (p < end && *p != '?' && *p != '\n' && *p != '\r')
+		p++;
+	if (end - p < 3 || *p != '?')
 		return 0;
-	w->cs = s + cs0;
-	w->csn = i - cs0;
-	i++;
-	if (s[i] == 'q' || s[i] == 'Q')
+	w->cs = s + 2;
+	w->csn = (size_t)(p - s - 2);
+	p++;
+	if (*p == 'q' || *p == 'Q')
 		w->kind = W_Q;
-	else if (s[i] == 'b' || s[i] == 'B')
+	else if (*p == 'b' || *p == 'B')
 		w->kind = W_B;
 	else
 		return 0;
-	if (s[++i] != '?')
+	if (*++p != '?')
 		return 0;
-	e0 = ++i;
-	for (; i + 1 < len; i++)
-		if (s[i] == '?' && s[i + 1] == '=') {
-			w->s = s + e0;
-			w->n = i - e0;
-			return i + 2;
-		}
-	return 0;
+	e0 = ++p;
+	if ((qe = next_qe(q, e0, end)) == NULL)
+		return 0;
+	w->s = e0;
+	w->n = (size_t)(qe - e0);
+	return (size_t)(qe + 2 - s);
 }
 
 static int
@@ -243,72 +271,77 @@ chunk_text(struct buf *out, const struct chunk *c)
 	}
 }
 
+static void
+add_word(struct word **w, size_t *nw, const struct word *x)
+{
+	*w = grow1(*w, *nw, sizeof(**w));
+	(*w)[(*nw)++] = *x;
+}
+
+/*
+ * decode_header()'s split: per line, plain pieces and encoded-words; the
+ * first plain piece of each line loses its leading whitespace.
+ */
+static void
+collect_words(const char *raw, size_t len, struct word **w, size_t *nw)
+{
+	const char *end = raw + len, *line, *eol, *start, *k;
+	struct qe_scan q = { NULL, NULL, 0 };
+	struct word x, plain;
+	size_t step, sp, pn;
+	int first;
+
+	for (line = raw; line <= end; line = eol + 1) {
+		for (eol = line; eol < end && *eol != '\n' && *eol != '\r'; eol++)
+			;
+		first = 1;
+		start = line;
+		for (k = line; k <= eol; k += step) {
+			step = 1;
+			if (k < eol && (step = encoded_word(k, eol, &x, &q)) == 0) {
+				step = 1;
+				continue;
+			}
+			/* the plain text before this word (or the line's end) */
+			plain.kind = W_PLAIN;
+			plain.s = start;
+			pn = (size_t)(k - start);
+			if (first) {
+				while (pn > 0 &&
+				    (sp = text_space_len(plain.s, pn)) > 0) {
+					plain.s += sp;
+					pn -= sp;
+				}
+				first = 0;
+			}
+			plain.n = pn;
+			plain.cs = NULL;
+			plain.csn = 0;
+			if (pn > 0)
+				add_word(w, nw, &plain);
+			if (k >= eol)
+				break;
+			add_word(w, nw, &x);
+			start = k + step;
+		}
+		if (eol < end && *eol == '\r' && eol + 1 < end && eol[1] == '\n')
+			eol++;
+		if (eol >= end)
+			break;
+	}
+}
+
 static int
 decode_words(struct buf *out, const char *raw, size_t len)
 {
 	struct word *w = NULL;
-	size_t nw = 0, cw = 0, i, p, e, ln, k, start, step, sp;
+	size_t nw = 0, i;
 	struct chunk *ch = NULL;
 	size_t nch = 0;
 	struct buf txt = BUF_INIT, joined = BUF_INIT;
-	const char *line;
-	struct word x;
-	int rc = -1, first, lastcs_ascii = 1, lastspace = 0;
+	int rc = -1, lastcs_ascii = 1, lastspace = 0;
 
-	/* decode_header(): words per line; the first plain piece of each
-	 * line loses its leading whitespace */
-	for (p = 0; p <= len; p = e + 1) {
-		line = raw + p;
-		for (e = p; e < len && raw[e] != '\n' && raw[e] != '\r'; e++)
-			;
-		ln = e - p;
-		if (e < len && raw[e] == '\r' && e + 1 < len && raw[e + 1] == '\n')
-			e++;
-		first = 1;
-		start = 0;
-		for (k = 0; k <= ln; k += step) {
-			step = 1;
-			if (k < ln && (step = encoded_word(line + k, ln - k, &x)) == 0) {
-				step = 1;
-				continue;
-			}
-			/* plain text before this word (or the line's end) */
-			{
-				const char *ps = line + start;
-				size_t pn = k - start;
-
-				if (first) {
-					while (pn > 0 && (sp = text_space_len(ps, pn)) > 0) {
-						ps += sp;
-						pn -= sp;
-					}
-					first = 0;
-				}
-				if (pn > 0) {
-					if (nw == cw) {
-						cw = cw ? cw * 2 : 8;
-						w = xreallocarray(w, cw, sizeof(*w));
-					}
-					w[nw].kind = W_PLAIN;
-					w[nw].s = ps;
-					w[nw].n = pn;
-					w[nw].cs = NULL;
-					w[nw].csn = 0;
-					nw++;
-				}
-			}
-			if (k >= ln)
-				break;
-			if (nw == cw) {
-				cw = cw ? cw * 2 : 8;
-				w = xreallocarray(w, cw, sizeof(*w));
-			}
-			w[nw++] = x;
-			start = k + step;
-		}
-		if (e >= len)
-			break;
-	}
+	collect_words(raw, len, &w, &nw);
 
 	/* drop whitespace-only plain words between two encoded words */
 	{
@@ -414,17 +447,16 @@ int
 hdr_clean(struct buf *out, const char *raw, size_t len)
 {
 	struct buf tmp = BUF_INIT;
+	struct qe_scan qs = { NULL, NULL, 0 };
+	struct word x;
 	const char *q;
 	size_t i;
 	int ascii = 1;
 
 	/* no encoded-word: the raw text itself (8-bit read as UTF-8, D3) */
-	for (q = raw; (q = memchr(q, '=', len - (size_t)(q - raw))) != NULL; q++) {
-		struct word x;
-
-		if (encoded_word(q, len - (size_t)(q - raw), &x) > 0)
+	for (q = raw; (q = memchr(q, '=', len - (size_t)(q - raw))) != NULL; q++)
+		if (encoded_word(q, raw + len, &x, &qs) > 0)
 			return decode_words(out, raw, len);
-	}
 	for (i = 0; i < len; i++)
 		if ((unsigned char)raw[i] >= 0x80) {
 			ascii = 0;
@@ -469,12 +501,13 @@ hdr_list_id(const char *clean)
 	size_t len = strlen(clean), i, sp;
 	const char *gt;
 
-	/* .*<([^>]+)>.* with DOTALL: the greedy start finds the last one */
+	/* .*<([^>]+)>.* with DOTALL: the greedy start finds the last '<'
+	 * that has a '>' after it, with text between */
+	gt = NULL;
 	for (i = len; i > 0; i--) {
-		if (clean[i - 1] != '<')
-			continue;
-		gt = memchr(clean + i, '>', len - i);
-		if (gt != NULL && gt > clean + i)
+		if (clean[i - 1] == '>')
+			gt = clean + i - 1;
+		else if (clean[i - 1] == '<' && gt != NULL && gt > clean + i)
 			return xstrndup(clean + i, (size_t)(gt - clean) - i);
 	}
 	/* ^(\S+)$ */
@@ -914,12 +947,15 @@ hdr_block_add(struct buf *out, const char *name, const char *raw, size_t len)
 			break;
 		}
 	if (!eight) {
-		for (i = a; i < b; i++) {
-			if (raw[i] == '\r' && i + 1 < b && raw[i + 1] == '\n')
-				continue;
-			if (raw[i] != '\0')
-				buf_addc(out, raw[i]);
-		}
+		size_t run = a;
+
+		/* as it is, but CRLF -> LF (NULs never reach here) */
+		for (i = a; i < b; i++)
+			if (raw[i] == '\r' && i + 1 < b && raw[i + 1] == '\n') {
+				buf_add(out, raw + run, i - run);
+				run = i + 1;
+			}
+		buf_add(out, raw + run, b - run);
 		return;
 	}
 	if (hdr_clean(&clean, raw + a, b - a) < 0) {

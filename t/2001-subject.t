@@ -39,4 +39,31 @@ test_expect_success 'the linkname is dropped only when given' '
 	test_cmp expect out
 '
 
+test_expect_success 'project subject_match (§4, SubjectMatchTest)' '
+	printf "%s\n" "[PATCH PROJECTX another]" "[PATCH keyword] subsystem" \
+		"[PATCH NOT-PROJECT-X]" "[patch project x] lower case" \
+		"line one" >subjects &&
+	pw-test subject-match ".*PROJECT[\\s]?X.*" <subjects >out &&
+	printf "1\n0\n0\n1\n0\n" >expect &&
+	test_cmp expect out &&
+	pw-test subject-match "keyword" <subjects >out &&
+	printf "0\n1\n0\n0\n0\n" >expect &&
+	test_cmp expect out &&
+	pw-test subject-match "^(?P<x>\\[patch)" <subjects >out &&
+	printf "1\n1\n1\n1\n0\n" >expect &&
+	test_cmp expect out &&
+	echo x | pw-test subject-match "(unclosed" >out &&
+	echo -1 >expect &&
+	test_cmp expect out
+'
+
+test_expect_success 'series names from cover names (§12)' '
+	printf "series\t%s\n" "[0/2] A sample series" "[v2,0/3]   foo bar" \
+		"no prefix" "[1/2] " "[unclosed x" "[a] [b] c" |
+		pw-test header >out &&
+	printf "series\t[%s]\n" "A sample series" "foo bar" "no prefix" "" \
+		"[unclosed x" "[b] c" >expect &&
+	test_cmp expect out
+'
+
 test_done

@@ -19,6 +19,13 @@ test_expect_success 'raw UTF-8 in a header is read as UTF-8 (D3)' '
 	test_cmp expect out
 '
 
+test_expect_success 'a zone-less date is UTC (D2); garbage is "now"' '
+	printf "date\tTue, 2 Jan 2024 03:04:05\ndate\t2 Jan 2024 03:04:05 -0000\ndate\tsoon\n" |
+		pw-test header >out &&
+	printf "date\tutc: 2024-01-02 03:04:05\ndate\tutc: 2024-01-02 03:04:05\ndate\tnow\n" >expect &&
+	test_cmp expect out
+'
+
 test_expect_success 'each invalid header byte becomes U+FFFD' '
 	printf "clean\ta\377\376b\n" | pw-test header >out &&
 	printf "clean\t[a\357\277\275\357\277\275b]\n" >expect &&

@@ -39,6 +39,15 @@ test_expect_success '100,000 headers' '
 	grep -q "^class: comment\$" out
 '
 
+test_expect_success 'headers built to make naive scanners quadratic' '
+	{ printf "From: " && yes " at x" | head -n 20000 | tr -d "\n" &&
+	  printf "\nSubject: " && yes "=?a?q?" | head -n 100000 | tr -d "\n" &&
+	  printf "\nList-Id: " && head -c 500000 /dev/zero | tr "\0" "<" &&
+	  printf "\nReferences: " && head -c 500000 /dev/zero | tr "\0" "<" &&
+	  printf "\nMessage-Id: <q@example.com>\n\nbody\n"; } >quad &&
+	parse quad
+'
+
 test_expect_success 'missing headers are MALFORMED with a reason' '
 	printf "Subject: x\nMessage-Id: <m@example.com>\n\nbody\n" >m1 &&
 	parse m1 && grep -q "^error: Missing .From. header\$" out &&

@@ -286,6 +286,33 @@ test_parse_subject(int argc, char *argv[])
 	return 0;
 }
 
+/*
+ * subject-match PATTERN: for each stdin line (a clean Subject), 1 if a
+ * project with that subject_match takes it, 0 if not, -1 for a pattern
+ * that does not compile.
+ */
+int
+test_subject_match(int argc, char *argv[])
+{
+	struct buf in = BUF_INIT;
+	size_t p = 0, e;
+	const char *nl;
+	char *line;
+
+	if (argc != 2)
+		return 64;
+	read_all(stdin, &in);
+	for (; p < in.len; p = e + 1) {
+		nl = memchr(in.s + p, '\n', in.len - p);
+		e = nl ? (size_t)(nl - in.s) : in.len;
+		line = xstrndup(in.s + p, e - p);
+		printf("%d\n", subject_match(argv[1], line));
+		free(line);
+	}
+	buf_release(&in);
+	return 0;
+}
+
 /* hash: a diff on stdin, its patch hash on stdout. */
 int
 test_hash(int argc, char *argv[])
@@ -330,7 +357,8 @@ test_diff_split(int argc, char *argv[])
 
 /*
  * header: each stdin line is "FUNCTION<TAB>VALUE" (VALUE with escapes);
- * FUNCTION is clean, from, date, list-id or msgid.  Prints one line each.
+ * FUNCTION is clean, from, date, list-id, series (the series name of a
+ * cover letter name, §12) or block (§2.6).  Prints one line each.
  */
 int
 test_header(int argc, char *argv[])
@@ -384,6 +412,11 @@ test_header(int argc, char *argv[])
 
 			printf("%s\n", id ? id : "None");
 			free(id);
+		} else if (strcmp(fn, "series") == 0) {
+			char *sn = subject_series_name(cl.s);
+
+			printf("[%s]\n", sn);
+			free(sn);
 		} else if (strcmp(fn, "block") == 0) {
 			struct buf b = BUF_INIT;
 

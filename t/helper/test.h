@@ -23,6 +23,7 @@ int	test_db_tx(int, char **);
 int	test_parse_mail(int, char **);
 int	test_parse_mbox(int, char **);
 int	test_parse_subject(int, char **);
+int	test_subject_match(int, char **);
 int	test_hash(int, char **);
 int	test_diff_split(int, char **);
 int	test_header(int, char **);
