@@ -1997,9 +1997,22 @@ ingest_batch_add(struct ingest *ing, const struct ingest_mail *m)
 	struct batch *b = ing->batch;
 	struct batch_item *it;
 	struct ingest_mail cm;
+	struct ingest_result res;
 	struct ctx c;
 	int rc;
 
+	/*
+	 * A very large mail goes alone, without the copy a batch keeps for
+	 * a replay: memory stays at one mail, whatever its size.
+	 */
+	if (m->len >= ing->opts.batch_bytes / 2) {
+		if (ingest_batch_flush(ing) == -1)
+			return -1;
+		rc = ingest_one(ing, m, &res);
+		if (rc == 0 && ing->done != NULL)
+			ing->done(ing->done_arg, &res);
+		return rc;
+	}
 	if (b->n == b->cap) {
 		b->cap = b->cap ? 2 * b->cap : 64;
 		b->item = xreallocarray(b->item, b->cap, sizeof(*b->item));
