@@ -448,7 +448,9 @@ lmtp_mode(struct cmd *c, const struct opts *o)
 	fflush(stdout);
 	while ((n = lmtp_getline(&l)) != -1) {
 		arg = l.line;
-		if (strncasecmp(arg, "LHLO", 4) == 0 &&
+		if (n > LMTP_LINE_MAX)
+			reply("500 5.5.2 Line too long");
+		else if (strncasecmp(arg, "LHLO", 4) == 0 &&
 		    (arg[4] == ' ' || arg[4] == '\0')) {
 			lmtp_reset(&l);
 			l.lhlo = 1;

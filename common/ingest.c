@@ -136,6 +136,7 @@ enum stmt {
 	ST_PARENT_PERSON,
 	ST_SERIES_FIND,
 	ST_TAIL,
+	ST_RELTUPLES,
 	ST__MAX
 };
 
@@ -422,6 +423,10 @@ static const struct stmt_def stmts[ST__MAX] = {
 	    " list_id = $4, project_id = $5, msgid = $6, subject = $7,"
 	    " patch_id = $8, cover_id = $9, patch_comment_id = $10,"
 	    " cover_comment_id = $11 WHERE id = $1", 20 },
+	/* What the planner believes the size of the patch table to be. */
+	[ST_RELTUPLES] = { "ingest_reltuples",
+	    "SELECT greatest(reltuples, 0)::bigint FROM pg_class"
+	    " WHERE oid = 'patch'::regclass", 0 },
 };
 
 /* ---- caches: valid for one transaction ---------------------------------- */
@@ -451,7 +456,7 @@ struct ingest_cache {
 	size_t		 ntags;
 	int64_t		*locked;	/* projects locked in this transaction */
 	size_t		 nlocked;
-	PGconn		*session;	/* connection synchronous_commit was set on */
+	int		 session;	/* backend pid the settings were made on */
 	struct arena	 arena;		/* per mail */
 };
 
@@ -1702,11 +1707,12 @@ tx_begin(struct ingest *ing)
 
 	if (db_ensure(ing->db) == -1)
 		return -1;
-	if (ch->session != ing->db->conn) {
+	/* a new connection (the PGconn pointer may be reused) */
+	if (ch->session != PQbackendPID(ing->db->conn)) {
 		if (db_run_do(ing->db, &stmts[ST_SESSION],
 		    DB_STR(ing->opts.durable ? "on" : "off")) == -1)
 			return -1;
-		ch->session = ing->db->conn;
+		ch->session = PQbackendPID(ing->db->conn);
 	}
 	cache_reset(ch);
 	return db_begin(ing->db);
@@ -1832,7 +1838,8 @@ struct batch {
 	size_t		 n, cap;
 	struct buf	 data;
 	int		 open;
-	unsigned long	 analyzed_at;	/* ing->committed at the last ANALYZE */
+	int64_t		 known;		/* patches the statistics know, -1 */
+	unsigned long	 patches_at;	/* ing->stored[PATCH] then */
 };
 
 /*
@@ -1842,8 +1849,10 @@ struct batch {
  * minute at best), and a plan made on an empty patch table looks msgids
  * up through the project index: a scan of the whole project per mail.
  * So the import analyzes the tables it grows itself, each time it has
- * doubled the mails it committed (about 10 times for 100,000 mails);
- * ANALYZE invalidates the cached plans, which are then made again.
+ * added as many patches as the statistics know of (about 10 times for
+ * 100,000 mails into an empty instance, never for a slice of mail into
+ * a large one); ANALYZE invalidates the cached plans, which are then made
+ * again.
  */
 static void
 batch_analyze(struct ingest *ing, struct batch *b)
@@ -1860,19 +1869,32 @@ batch_analyze(struct ingest *ing, struct batch *b)
 	    " series (project_id, submitter_id, version, total, date),"
 	    " series_reference (project_id, msgid, series_id)";
 
-	if (ing->committed < 2 * b->analyzed_at ||
-	    ing->committed - b->analyzed_at < 500)
+	unsigned long added = ing->stored[INGEST_PATCH] - b->patches_at;
+	struct dbres *r;
+
+	if (b->known < 0) {
+		if ((r = db_run0(ing->db, &stmts[ST_RELTUPLES])) == NULL)
+			return;
+		b->known = dbres_i64(r, 0, 0);
+		dbres_free(r);
+	}
+	if (added < 250 || (int64_t)added < b->known)
 		return;
-	b->analyzed_at = ing->committed;
-	if (db_exec_script_as(ing->db, "analyze", sql) == -1)
+	if (db_exec_script_as(ing->db, "analyze", sql) == -1) {
 		log_warnx("ANALYZE failed; the import goes on");
+		return;
+	}
+	b->patches_at = ing->stored[INGEST_PATCH];
+	b->known = -1;
 }
 
 void
 ingest_batch_begin(struct ingest *ing, ingest_done_fn done, void *arg)
 {
-	if (ing->batch == NULL)
+	if (ing->batch == NULL) {
 		ing->batch = xcalloc(1, sizeof(struct batch));
+		((struct batch *)ing->batch)->known = -1;
+	}
 	ing->done = done;
 	ing->done_arg = arg;
 }
@@ -1975,9 +1997,22 @@ ingest_batch_add(struct ingest *ing, const struct ingest_mail *m)
 	struct batch *b = ing->batch;
 	struct batch_item *it;
 	struct ingest_mail cm;
+	struct ingest_result res;
 	struct ctx c;
 	int rc;
 
+	/*
+	 * A very large mail goes alone, without the copy a batch keeps for
+	 * a replay: memory stays at one mail, whatever its size.
+	 */
+	if (m->len >= ing->opts.batch_bytes / 2) {
+		if (ingest_batch_flush(ing) == -1)
+			return -1;
+		rc = ingest_one(ing, m, &res);
+		if (rc == 0 && ing->done != NULL)
+			ing->done(ing->done_arg, &res);
+		return rc;
+	}
 	if (b->n == b->cap) {
 		b->cap = b->cap ? 2 * b->cap : 64;
 		b->item = xreallocarray(b->item, b->cap, sizeof(*b->item));

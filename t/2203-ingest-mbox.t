@@ -135,6 +135,34 @@ test_expect_success '--list-id applies to every mail of the import' '
 	test "$(count patch "msgid = '"'"'<np@x>'"'"'")" = 1
 '
 
+test_expect_success 'a large mail alone, and one over the size limit' '
+	mkmail --msgid large@x --subject "[PATCH] large" --file "" --body "A big new file." >m/large &&
+	{
+		printf -- "---\ndiff --git a/big.txt b/big.txt\nnew file mode 100644\n"
+		printf -- "--- /dev/null\n+++ b/big.txt\n@@ -0,0 +1,90000 @@\n"
+		awk "BEGIN { for (i = 0; i < 90000; i++) printf \"+line %064d\\n\", i }"
+	} >>m/large &&
+	test $(wc -c <m/large) -gt 6000000 &&
+	mkmail --msgid small1@x --subject "[PATCH] small one" >m/small1 &&
+	mkmail --msgid small2@x --subject "[PATCH] small two" >m/small2 &&
+	to_mbox m/small1 m/large m/small2 >large.mbox &&
+	pw ingress --mbox large.mbox >out &&
+	grep "patches:       3" out &&
+	test "$(sql -c "SELECT length(diff) > 6000000 FROM patch WHERE msgid = '"'"'<large@x>'"'"'")" = t &&
+	cat >tiny.conf <<-\EOF &&
+	ingress {
+		max_message_size = 4K
+	}
+	EOF
+	{ cat m/small2 && head -c 6000 m/large; } >m/toolong &&
+	to_mbox m/small1 m/toolong >toolong.mbox &&
+	pw -c tiny.conf ingress --mbox toolong.mbox >out &&
+	grep "malformed:     1" out && grep "duplicates:    1" out &&
+	sql -c "SELECT status, size > 6000, raw IS NULL, reason LIKE '"'"'too big%'"'"' FROM mail ORDER BY id DESC LIMIT 1" >actual &&
+	echo "malformed|t|t|t" >expect &&
+	test_cmp expect actual
+'
+
 test_expect_success 'killed with SIGKILL half-way, run again: no loss, no duplicates' '
 	gen_mbox 1500 >big.mbox &&
 	cat >batch.conf <<-\EOF &&
