@@ -111,11 +111,13 @@ chmod 755 "$PFDIR/capture"
 
 cat >"$PFCONF/transport" <<EOF
 list@pipe.patches.test	patchwork:
+other@pipe.patches.test	patchwork:
 list@lmtp.patches.test	$lmtp_nexthop
 sender.test		capture:
 EOF
 cat >"$PFCONF/recipients" <<\EOF
 list@pipe.patches.test	x
+other@pipe.patches.test	x
 list@lmtp.patches.test	x
 EOF
 
@@ -150,6 +152,8 @@ queue_run_delay = 1s
 minimal_backoff_time = 1s
 maximal_backoff_time = 2s
 delay_warning_time = 0
+# pipe(8) expands \${recipient} to one argument per recipient: one each.
+patchwork_destination_recipient_limit = 1
 import_environment = MAIL_CONFIG MAIL_DEBUG MAIL_LOGTAG TZ LANG=C
 	ASAN_OPTIONS=$ASAN_OPTIONS LSAN_OPTIONS=$LSAN_OPTIONS
 	UBSAN_OPTIONS=$UBSAN_OPTIONS
@@ -191,7 +195,7 @@ pf() {
 SMTP_PORT=
 for try in 1 2 3 4 5; do
 	port=$(test_free_port)
-	pf_config "$port"
+	pf_config "$port" || { echo "Bail out! cannot write the postfix configuration"; exit 1; }
 	pf check >>"$TRASH/postfix.log" 2>&1 ||
 		{ cat "$TRASH/postfix.log"; echo "Bail out! postfix check failed"; exit 1; }
 	if pf start >>"$TRASH/postfix.log" 2>&1; then
@@ -207,8 +211,8 @@ socket.create_connection(("127.0.0.1", int(sys.argv[1])), 5).close()' "$port" \
 done
 [ -n "$SMTP_PORT" ] || { cat "$TRASH/postfix.log" "$PFDIR/maillog"; echo "Bail out! postfix did not start"; exit 1; }
 
-# submit RCPT FILE...: one SMTP session, each FILE a mail from
-# alice@sender.test to RCPT.
+# submit RCPT[,RCPT...] FILE...: one SMTP session, each FILE a mail from
+# alice@sender.test to the RCPTs.
 submit() {
 	python3 - "$SMTP_PORT" "$@" <<\EOF
 import smtplib, sys
@@ -216,7 +220,7 @@ port, rcpt, files = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
 s = smtplib.SMTP("127.0.0.1", port, timeout=30)
 for f in files:
     with open(f, "rb") as fp:
-        s.sendmail("alice@sender.test", [rcpt], fp.read())
+        s.sendmail("alice@sender.test", rcpt.split(","), fp.read())
 s.quit()
 EOF
 }
@@ -349,6 +353,21 @@ test_expect_success 'pipe(8): a series and a reply, submitted over SMTP, are sto
 	wait_for queue_empty
 '
 
+# With patchwork_destination_recipient_limit = 1, each address is its own
+# delivery of the same bytes: the second is a duplicate (attempts 2).
+test_expect_success 'pipe(8): a mail to two addresses is stored once' '
+	mkmail --msgid two@example.org --subject "[PATCH] twice" --list "" >m/two &&
+	submit list@pipe.patches.test,other@pipe.patches.test m/two &&
+	wait_for journaled two@example.org &&
+	wait_for queue_empty &&
+	sql -c "SELECT status, attempts, envelope_to IN ('"'"'list@pipe.patches.test'"'"',
+		'"'"'other@pipe.patches.test'"'"') FROM mail
+		WHERE msgid = '"'"'<two@example.org>'"'"'" >actual &&
+	echo "stored|2|t" >expect &&
+	test_cmp expect actual &&
+	test "$(count patch "msgid = '"'"'<two@example.org>'"'"'")" = 1
+'
+
 test_expect_success 'LMTP: a series and a reply, submitted over SMTP, are stored' '
 	submit list@lmtp.patches.test m/l1-00 m/l1-01 m/l1-02 &&
 	wait_for journaled l1-0@example.org l1-1@example.org l1-2@example.org &&
@@ -407,6 +426,7 @@ test_expect_success 'PostgreSQL back, queue flushed: every mail stored exactly o
 	patch|p2-1@example.org|p2 series|3|2
 	patch|p2-2@example.org|p2 series|3|2
 	patch|p2-3@example.org|p2 series|3|2
+	patch|two@example.org|twice|1|1
 	EOF
 	objects pipe >actual &&
 	test_cmp expect actual &&
@@ -423,7 +443,7 @@ test_expect_success 'PostgreSQL back, queue flushed: every mail stored exactly o
 	EOF
 	objects lmtp >actual &&
 	test_cmp expect.lmtp actual &&
-	test "$(sql -c "SELECT count(*) FROM mail")" = 18 &&
+	test "$(sql -c "SELECT count(*) FROM mail")" = 19 &&
 	test "$(sql -c "SELECT count(*) FROM mail WHERE status <> '"'"'stored'"'"'")" = 0 &&
 	no_bounces
 '
