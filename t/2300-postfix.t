@@ -11,7 +11,10 @@
 # and data directories under /tmp ($PFDIR); its master runs as root (so
 # the script needs root), the deliveries as nobody, like the test
 # PostgreSQL.  Installing the package leaves it unconfigured, so the
-# system's own instance never starts.
+# system's own instance never starts.  The configuration is the one
+# docs/postfix.md describes: a relay domain with a recipients table and a
+# transport table, a pipe service with destination_recipient_limit 1, an
+# unchrooted lmtp service of its own.
 . "$(dirname "$0")"/lib.sh
 . "$T_DIR"/lib-http.sh
 
@@ -91,11 +94,11 @@ if [ "${PW_TEST_LMTP:-}" != spawn ] &&
 	# As pw-lmtp.socket's SocketUser, SocketGroup and SocketMode.
 	chgrp postfix "$LMTP_SOCK" && chmod 660 "$LMTP_SOCK" ||
 		{ echo "Bail out! cannot chmod the LMTP socket"; exit 1; }
-	lmtp_nexthop=lmtp:unix:$LMTP_SOCK
+	lmtp_nexthop=patchwork-lmtp:unix:$LMTP_SOCK
 	lmtp_spawn=
 	say "LMTP through systemd-socket-activate"
 else
-	lmtp_nexthop=lmtp:unix:private/pwlmtp
+	lmtp_nexthop=patchwork-lmtp:unix:private/pwlmtp
 	lmtp_spawn="pwlmtp unix - n n - 4 spawn
   user=nobody argv=$PW_BIN/pw-ingress --lmtp -c $PFDIR/patchwork.conf"
 	say "LMTP through postfix spawn(8)"
@@ -174,7 +177,7 @@ proxymap  unix  -       -       n       -       -       proxymap
 showq     unix  n       -       n       -       -       showq
 error     unix  -       -       n       -       -       error
 retry     unix  -       -       n       -       -       error
-lmtp      unix  -       -       n       -       -       lmtp
+patchwork-lmtp unix -   -       n       -       -       lmtp
 anvil     unix  -       -       n       -       1       anvil
 scache    unix  -       -       n       -       1       scache
 postlog   unix-dgram n  -       n       -       1       postlogd
