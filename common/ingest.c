@@ -64,6 +64,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <openssl/evp.h>
 
@@ -429,7 +430,7 @@ static const struct stmt_def stmts[ST__MAX] = {
 	    " WHERE oid = 'patch'::regclass", 0 },
 };
 
-/* ---- caches: valid for one transaction ---------------------------------- */
+/* ---- caches: a few seconds ---------------------------------- */
 
 struct project {
 	int64_t		 id;
@@ -456,6 +457,7 @@ struct ingest_cache {
 	size_t		 ntags;
 	int64_t		*locked;	/* projects locked in this transaction */
 	size_t		 nlocked;
+	time_t		 loaded;	/* when the cache was last emptied */
 	int		 session;	/* backend pid the settings were made on */
 	struct arena	 arena;		/* per mail */
 };
@@ -473,7 +475,17 @@ project_free_rules(struct project *p)
 	p->rules_loaded = 0;
 }
 
-/* Forget everything read from the database (new transaction). */
+/*
+ * Projects, their delegation rules, the default state and the tag table
+ * change rarely and are read by nearly every mail; a long LMTP session or
+ * an import reads them again after CACHE_TTL seconds, not per mail.  (A
+ * project created meanwhile is seen that much later: its mails until then
+ * are journaled as no_project, and `pw mail reparse --no-project` takes
+ * them.)
+ */
+#define CACHE_TTL	10
+
+/* Forget everything read from the database. */
 static void
 cache_reset(struct ingest_cache *ch)
 {
@@ -496,9 +508,6 @@ cache_reset(struct ingest_cache *ch)
 	ch->nseen = 0;
 	ch->default_state = 0;
 	ch->tags_loaded = 0;	/* the compiled set is kept if unchanged */
-	free(ch->locked);
-	ch->locked = NULL;
-	ch->nlocked = 0;
 }
 
 static void
@@ -1714,7 +1723,11 @@ tx_begin(struct ingest *ing)
 			return -1;
 		ch->session = PQbackendPID(ing->db->conn);
 	}
-	cache_reset(ch);
+	ch->nlocked = 0;	/* transaction-scoped */
+	if (time(NULL) - ch->loaded >= CACHE_TTL) {
+		cache_reset(ch);
+		ch->loaded = time(NULL);
+	}
 	return db_begin(ing->db);
 }
 
@@ -2169,6 +2182,7 @@ ingest_release(struct ingest *ing)
 
 	if (ing->cache != NULL) {
 		cache_reset(ing->cache);
+		free(ing->cache->locked);
 		cache_free_tags(ing->cache);
 		arena_release(&ing->cache->arena);
 		free(ing->cache);
