@@ -9,7 +9,9 @@
  * processed again.  Then the mail is parsed, its project found, and the
  * objects written; the row is updated with what the mail became.  Nothing
  * of a mail is visible before its COMMIT, so a crash or a lost database
- * at any point leaves either everything or nothing.
+ * at any point leaves either everything or nothing.  (An archive import
+ * puts many mails in one transaction; it looks their rows up together and
+ * writes each row once, at the end of its mail.)
  *
  * Concurrency (spec §17.2).  Postfix runs several deliveries at once, so
  * the mails of one series arrive in parallel and in any order, and the
@@ -39,7 +41,10 @@
  * whole mail, which under 8 parallel deliveries of one series means many
  * retries (and the retry budget of §17.2 is one).  The lock costs one
  * round trip and is held for a few milliseconds; different projects never
- * wait for each other.  Comments need no lock: their only read-then-write
+ * wait for each other.  Measured: 300 mails of one list through 8
+ * parallel pipe deliveries ran at the same rate with and without it
+ * (26-36 mails/s either way on a loaded 2-core VM: each delivery's own
+ * start-up dominates).  Comments need no lock: their only read-then-write
  * is the duplicate check, which ON CONFLICT makes atomic, and tag counts
  * are incremented in place.
  *
