@@ -180,4 +180,25 @@ int	 api_options(struct req *);
 int	 api_index_init(const char *base_url);
 int	 page_home(struct req *);
 
+/* REST API reads (api-*.c; the shared machinery is in api.h). */
+int	 api_project_list(struct req *);
+int	 api_project_detail(struct req *);
+int	 api_person_list(struct req *);
+int	 api_person_detail(struct req *);
+int	 api_user_list(struct req *);
+int	 api_user_detail(struct req *);
+int	 api_patch_list(struct req *);
+int	 api_patch_detail(struct req *);
+int	 api_patch_comment_list(struct req *);
+int	 api_patch_comment_detail(struct req *);
+int	 api_cover_list(struct req *);
+int	 api_cover_detail(struct req *);
+int	 api_cover_comment_list(struct req *);
+int	 api_cover_comment_detail(struct req *);
+int	 api_check_list(struct req *);
+int	 api_check_detail(struct req *);
+int	 api_series_list(struct req *);
+int	 api_series_detail(struct req *);
+int	 api_event_list(struct req *);
+
 #endif
