@@ -362,6 +362,9 @@ req_begin(struct req *r, void *fcgx, char **envp)
 	r->route = NULL;
 	r->api_version = API_VERSION_LATEST;
 	r->nparams = 0;
+	r->user = NULL;
+	r->auth_done = 0;
+	r->auth_status = 0;
 	r->status = 0;
 	r->error_body = 0;
 	r->ctype = NULL;

@@ -62,6 +62,11 @@ static const struct route routes[] = {
 	{ HTTP_GET, "/", page_home, ROUTE_DB, 0, "Home" },
 	{ HTTP_GET, "/api/{version}/", api_index, ROUTE_API, API_VERSION_MIN,
 	    "Index" },
+
+	/* The API's writes (apiw-*.c). */
+	{ HTTP_PUT | HTTP_PATCH, "/api/{version}/users/{id:int}/",
+	    api_user_update, ROUTE_API | ROUTE_DB | ROUTE_LOGIN,
+	    API_VERSION_MIN, "User" },
 };
 #define NROUTES	(sizeof(routes) / sizeof(routes[0]))
 
@@ -349,6 +354,29 @@ finish(struct req *r, unsigned allow)
 		buf_add(&r->hdr, "Vary: Accept\r\n", 14);
 }
 
+/*
+ * A ROUTE_LOGIN view and nobody (or bad credentials): 1 with the 403
+ * decided.  Django REST framework checks IsAuthenticated before it
+ * looks at the method, so this comes before a 405.
+ */
+static int
+login_needed(struct req *r)
+{
+	if (db_ready(r) == -1) {
+		r->status = 503;
+		return 1;
+	}
+	if (auth_request(r) != 0) {
+		r->status = r->auth_status;
+		return 1;
+	}
+	if (r->user == NULL) {
+		r->status = auth_deny(r);
+		return 1;
+	}
+	return 0;
+}
+
 /* Select among the routes matching the path; 0 if none matches. */
 static unsigned
 select_route(struct req *r, const struct pseg *ps, int n, unsigned want,
@@ -414,6 +442,10 @@ route_dispatch(struct req *r)
 	}
 	if (chosen == NULL) {
 		r->route = any->r;
+		if ((any->r->flags & ROUTE_LOGIN) && login_needed(r)) {
+			finish(r, allow);
+			return;
+		}
 		if (r->method == HTTP_OPTIONS && (any->r->flags & ROUTE_API)) {
 			match(r, any, ps, n, r->params, &r->nparams,
 			    &r->api_version);
@@ -427,6 +459,10 @@ route_dispatch(struct req *r)
 	match(r, chosen, ps, n, r->params, &r->nparams, &r->api_version);
 	if ((chosen->r->flags & ROUTE_DB) && db_ready(r) == -1)
 		r->status = 503;
+	else if ((chosen->r->flags & ROUTE_API) && auth_request(r) != 0)
+		r->status = r->auth_status;	/* DRF authenticates first */
+	else if ((chosen->r->flags & ROUTE_LOGIN) && login_needed(r))
+		;
 	else
 		r->status = chosen->r->handler(r);
 	finish(r, allow);
