@@ -263,6 +263,8 @@ int	 apiw_has_version(const struct req *, int version);
 const char *apiw_url(struct req *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 int	 apiw_dberr(struct req *);
+/* Django's URLValidator: 1 valid, 0 not. */
+int	 apiw_url_valid(const char *);
 
 /* JSON output: common/json.h; this sets the response body. */
 void	 json_put(struct req *, struct json_object *);
@@ -289,5 +291,8 @@ int	 api_options(struct req *);
 int	 api_index_init(const char *base_url);
 int	 page_home(struct req *);
 int	 api_user_update(struct req *);
+int	 api_patch_update(struct req *);
+int	 api_check_create(struct req *);
+int	 api_check_update(struct req *);
 
 #endif

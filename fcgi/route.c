@@ -67,6 +67,12 @@ static const struct route routes[] = {
 	{ HTTP_PUT | HTTP_PATCH, "/api/{version}/users/{id:int}/",
 	    api_user_update, ROUTE_API | ROUTE_DB | ROUTE_LOGIN,
 	    API_VERSION_MIN, "User" },
+	{ HTTP_PUT | HTTP_PATCH, "/api/{version}/patches/{id:int}/",
+	    api_patch_update, ROUTE_API | ROUTE_DB, API_VERSION_MIN, "Patch" },
+	{ HTTP_POST, "/api/{version}/patches/{id:int}/checks/",
+	    api_check_create, ROUTE_API | ROUTE_DB, API_VERSION_MIN, "Checks" },
+	{ HTTP_PATCH, "/api/{version}/patches/{id:int}/checks/{cid:int}/",
+	    api_check_update, ROUTE_API | ROUTE_DB, 14, "Check" },
 };
 #define NROUTES	(sizeof(routes) / sizeof(routes[0]))
 
