@@ -112,6 +112,8 @@ struct req {
 	struct buf		 hdr;		/* extra "Name: value\r\n" lines */
 	struct buf		 out;		/* the body */
 	struct buf		 wire;		/* assembled response */
+	int			 streaming;	/* headers sent: resp_stream() */
+	size_t			 streamed;	/* body bytes sent so far */
 };
 
 /* A handler writes r->out and returns an HTTP status. */
@@ -155,6 +157,7 @@ void	 resp_header(struct req *, const char *name, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 int	 resp_redirect(struct req *, int status, const char *location);
 int	 resp_error(struct req *, int status, const char *detail);
+void	 resp_stream(struct req *);	/* send what r->out holds now */
 const char *http_reason(int status);
 const char *http_method_name(unsigned);
 
@@ -294,5 +297,13 @@ int	 api_user_update(struct req *);
 int	 api_patch_update(struct req *);
 int	 api_check_create(struct req *);
 int	 api_check_update(struct req *);
+int	 dl_patch_mbox(struct req *);
+int	 dl_patch_raw(struct req *);
+int	 dl_cover_mbox(struct req *);
+int	 dl_series_mbox(struct req *);
+int	 dl_bundle_mbox(struct req *);
+int	 dl_patch_mbox_by_id(struct req *);
+int	 dl_patch_raw_by_id(struct req *);
+int	 dl_cover_mbox_by_id(struct req *);
 
 #endif

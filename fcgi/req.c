@@ -362,6 +362,8 @@ req_begin(struct req *r, void *fcgx, char **envp)
 	r->route = NULL;
 	r->api_version = API_VERSION_LATEST;
 	r->nparams = 0;
+	r->streaming = 0;
+	r->streamed = 0;
 	r->user = NULL;
 	r->auth_done = 0;
 	r->auth_status = 0;
@@ -554,6 +556,53 @@ wire_write(struct req *r, const char *s, size_t n)
 		log_warn("stdout");
 }
 
+/* Status line, Content-Type and the handler's headers into r->wire. */
+static void
+wire_head(struct req *r)
+{
+	struct buf *w = &r->wire;
+	char num[32];
+	int n;
+
+	buf_reset(w);
+	buf_add(w, "Status: ", 8);
+	n = snprintf(num, sizeof(num), "%d ", r->status);
+	buf_add(w, num, (size_t)n);
+	buf_adds(w, http_reason(r->status));
+	if (r->ctype != NULL) {
+		buf_add(w, "\r\nContent-Type: ", 16);
+		buf_adds(w, r->ctype);
+	}
+	buf_add(w, "\r\n", 2);
+}
+
+/*
+ * Streaming, for downloads too large to hold: the first call sends the
+ * headers (status 200, r->ctype, r->hdr; no Content-Length) and what
+ * r->out holds, later calls send what r->out has gathered since.  Once
+ * streaming, the status can no longer change: a failure later can only
+ * cut the body short.  HEAD requests never stream.
+ */
+void
+resp_stream(struct req *r)
+{
+	if (r->method == HTTP_HEAD)
+		return;
+	if (!r->streaming) {
+		r->status = 200;
+		wire_head(r);
+		buf_add(&r->wire, "X-Frame-Options: DENY\r\n", 24);
+		buf_add(&r->wire, r->hdr.s, r->hdr.len);
+		buf_add(&r->wire, "\r\n", 2);
+		wire_write(r, r->wire.s, r->wire.len);
+		r->streaming = 1;
+	}
+	if (r->out.len > 0)
+		wire_write(r, r->out.s, r->out.len);
+	r->streamed += r->out.len;
+	buf_reset(&r->out);
+}
+
 /*
  * Send the response: status, Content-Type, Content-Length, the handler's
  * headers, then the body unless the method is HEAD.  One write.
@@ -565,20 +614,18 @@ req_finish(struct req *r)
 	char num[32];
 	int n;
 
+	if (r->streaming) {
+		resp_stream(r);
+		log_debug("answered %d, %zu bytes streamed", r->status,
+		    r->streamed);
+		return;
+	}
 	if (r->status == 0) {
 		log_warnx("handler decided no status");
 		resp_error(r, 500, NULL);
 	}
-	buf_reset(w);
-	buf_add(w, "Status: ", 8);
-	n = snprintf(num, sizeof(num), "%d ", r->status);
-	buf_add(w, num, (size_t)n);
-	buf_adds(w, http_reason(r->status));
-	if (r->ctype != NULL) {
-		buf_add(w, "\r\nContent-Type: ", 16);
-		buf_adds(w, r->ctype);
-	}
-	buf_add(w, "\r\nContent-Length: ", 18);
+	wire_head(r);
+	buf_add(w, "Content-Length: ", 16);
 	n = snprintf(num, sizeof(num), "%zu", r->out.len);
 	buf_add(w, num, (size_t)n);
 	buf_add(w, "\r\nX-Frame-Options: DENY\r\n", 25);

@@ -73,6 +73,24 @@ static const struct route routes[] = {
 	    api_check_create, ROUTE_API | ROUTE_DB, API_VERSION_MIN, "Checks" },
 	{ HTTP_PATCH, "/api/{version}/patches/{id:int}/checks/{cid:int}/",
 	    api_check_update, ROUTE_API | ROUTE_DB, 14, "Check" },
+
+	/* Downloads the API links to (download.c). */
+	{ HTTP_GET, "/project/{linkname}/patch/{msgid}/mbox/", dl_patch_mbox,
+	    ROUTE_DB, 0, "Patch mbox" },
+	{ HTTP_GET, "/project/{linkname}/patch/{msgid}/raw/", dl_patch_raw,
+	    ROUTE_DB, 0, "Patch diff" },
+	{ HTTP_GET, "/project/{linkname}/cover/{msgid}/mbox/", dl_cover_mbox,
+	    ROUTE_DB, 0, "Cover mbox" },
+	{ HTTP_GET, "/series/{id:int}/mbox/", dl_series_mbox, ROUTE_DB, 0,
+	    "Series mbox" },
+	{ HTTP_GET, "/bundle/{username}/{name}/mbox/", dl_bundle_mbox,
+	    ROUTE_DB, 0, "Bundle mbox" },
+	{ HTTP_GET, "/patch/{id:int}/mbox/", dl_patch_mbox_by_id, ROUTE_DB, 0,
+	    "Patch mbox" },
+	{ HTTP_GET, "/patch/{id:int}/raw/", dl_patch_raw_by_id, ROUTE_DB, 0,
+	    "Patch diff" },
+	{ HTTP_GET, "/cover/{id:int}/mbox/", dl_cover_mbox_by_id, ROUTE_DB, 0,
+	    "Cover mbox" },
 };
 #define NROUTES	(sizeof(routes) / sizeof(routes[0]))
 
