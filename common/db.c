@@ -586,9 +586,9 @@ args_release(struct dbargs *a, int n)
 	}
 }
 
-struct dbres *
-db_exec(struct db *db, const struct stmt_def *st, const struct dbparam *p,
-    int nparams)
+static struct dbres *
+db_exec_how(struct db *db, const struct stmt_def *st, const struct dbparam *p,
+    int nparams, int oneshot)
 {
 	struct dbargs a;
 	PGresult *res;
@@ -607,11 +607,15 @@ db_exec(struct db *db, const struct stmt_def *st, const struct dbparam *p,
 		}
 	if (db->conn == NULL && db_connect(db) == -1)
 		return NULL;
-	if (db_prepare(db, st) == -1)
+	if (!oneshot && db_prepare(db, st) == -1)
 		return NULL;
 	args_build(&a, p, nparams);
-	res = PQexecPrepared(db->conn, st->name, nparams, a.val, a.len, a.fmt,
-	    0);
+	if (oneshot)
+		res = PQexecParams(db->conn, st->sql, nparams, NULL, a.val,
+		    a.len, a.fmt, 0);
+	else
+		res = PQexecPrepared(db->conn, st->name, nparams, a.val,
+		    a.len, a.fmt, 0);
 	args_release(&a, nparams);
 	db->nqueries++;
 	if (res == NULL || !res_ok(res)) {
@@ -620,6 +624,20 @@ db_exec(struct db *db, const struct stmt_def *st, const struct dbparam *p,
 		return NULL;
 	}
 	return res_wrap(db, res);
+}
+
+struct dbres *
+db_exec(struct db *db, const struct stmt_def *st, const struct dbparam *p,
+    int nparams)
+{
+	return db_exec_how(db, st, p, nparams, 0);
+}
+
+struct dbres *
+db_exec_oneshot(struct db *db, const struct stmt_def *st,
+    const struct dbparam *p, int nparams)
+{
+	return db_exec_how(db, st, p, nparams, 1);
 }
 
 int

@@ -138,6 +138,15 @@ struct dbres *db_exec(struct db *, const struct stmt_def *,
 	    (int)(sizeof((const struct dbparam[]){ __VA_ARGS__ }) /	\
 	    sizeof(struct dbparam)))
 #define db_run0(db, st)	db_exec((db), (st), NULL, 0)
+/*
+ * The same, run as libpq's unnamed statement: parsed and planned with the
+ * actual parameter values every time, never with a generic plan.  For
+ * statements whose optional conditions ($1 IS NULL OR ...) decide which
+ * index is right (the API's list filters); everything else is better
+ * prepared once by db_exec().
+ */
+struct dbres *db_exec_oneshot(struct db *, const struct stmt_def *,
+	    const struct dbparam *, int nparams);
 /* Like db_run but for statements returning no rows: 0 or -1. */
 int	 db_do(struct db *, const struct stmt_def *,
 	    const struct dbparam *, int nparams);

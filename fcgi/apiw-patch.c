@@ -44,7 +44,6 @@ enum {
 	ST_PW_REL_SET,
 	ST_PW_REL_COUNT,
 	ST_PW_REL_DELETE,
-	ST_PW_SHOW,
 	ST_PW__MAX
 };
 
@@ -110,13 +109,6 @@ static const struct stmt_def stmts[ST_PW__MAX] = {
 	    "SELECT count(*) FROM patch WHERE related_id = $1", 1 },
 	[ST_PW_REL_DELETE] = { "pw_rel_delete",
 	    "DELETE FROM patch_relation WHERE id = $1", 1 },
-	[ST_PW_SHOW] = { "pw_show",
-	    "SELECT p.id, st.slug, p.delegate_id, p.archived, p.commit_ref,"
-	    " p.pull_url, array_to_string(ARRAY(SELECT o.id FROM patch o"
-	    " WHERE o.related_id = p.related_id AND o.id <> p.id"
-	    " ORDER BY o.id), ',')"
-	    " FROM patch p JOIN state st ON st.id = p.state_id"
-	    " WHERE p.id = $1", 1 },
 };
 
 struct target {
@@ -452,46 +444,6 @@ apply_related(struct req *r, const struct target *t, const struct change *c)
 	return 0;
 }
 
-/* Until the read side renders patches: the fields a write can change. */
-static int
-show(struct req *r, int64_t id)
-{
-	struct json_object *o, *rel;
-	struct dbres *res;
-	const char *s, *e;
-
-	if ((res = db_run(r->db, &stmts[ST_PW_SHOW], DB_I64(id))) == NULL)
-		return apiw_dberr(r);
-	o = json_object_new_object();
-	json_add_i64(o, "id", id);
-	json_add_str(o, "url", apiw_url(r, "patches/%lld/", (long long)id));
-	json_add_str(o, "state", dbres_str(res, 0, 1));
-	if (dbres_isnull(res, 0, 2))
-		json_add_null(o, "delegate");
-	else {
-		struct json_object *d = json_object_new_object();
-
-		json_add_i64(d, "id", dbres_i64(res, 0, 2));
-		json_object_object_add(o, "delegate", d);
-	}
-	json_add_bool(o, "archived", dbres_bool(res, 0, 3));
-	json_add_str(o, "commit_ref", dbres_str(res, 0, 4));
-	json_add_str(o, "pull_url", dbres_str(res, 0, 5));
-	if (apiw_has_version(r, 12)) {
-		rel = json_object_new_array();
-		for (s = dbres_str(res, 0, 6); *s != '\0'; s = *e ? e + 1 : e) {
-			struct json_object *p = json_object_new_object();
-
-			json_add_i64(p, "id", strtoll(s, NULL, 10));
-			json_object_array_add(rel, p);
-			e = s + strcspn(s, ",");
-		}
-		json_object_object_add(o, "related", rel);
-	}
-	json_put(r, o);
-	return 200;
-}
-
 static int
 update(struct req *r, int64_t id)
 {
@@ -608,7 +560,7 @@ api_patch_update(struct req *r)
 	for (attempt = 0; attempt < 2; attempt++) {
 		st = update(r, id);
 		if (st == 0)
-			return show(r, id);
+			return api_patch_detail(r);
 		if (!(st == 503 && r->db->retryable))
 			break;
 		buf_reset(&r->out);

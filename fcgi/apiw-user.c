@@ -34,33 +34,6 @@ static const struct stmt_def stmts[ST_USERW__MAX] = {
 	    " WHERE id = $1", 6 },
 };
 
-/* The detail object: settings only for oneself from 1.2. */
-static int
-render(struct req *r, int64_t id)
-{
-	struct json_object *o, *s;
-	struct dbres *res;
-
-	if ((res = db_run(r->db, &stmts[ST_USERW_GET], DB_I64(id))) == NULL)
-		return apiw_dberr(r);
-	o = json_object_new_object();
-	json_add_i64(o, "id", dbres_i64(res, 0, 0));
-	json_add_str(o, "url", apiw_url(r, "users/%lld/", (long long)id));
-	json_add_str(o, "username", dbres_str(res, 0, 1));
-	json_add_str(o, "first_name", dbres_str(res, 0, 2));
-	json_add_str(o, "last_name", dbres_str(res, 0, 3));
-	json_add_str(o, "email", dbres_str(res, 0, 4));
-	if (apiw_has_version(r, 12) && r->user != NULL && r->user->id == id) {
-		s = json_object_new_object();
-		json_add_bool(s, "send_email", dbres_bool(res, 0, 5));
-		json_add_i64(s, "items_per_page", dbres_i64(res, 0, 6));
-		json_add_bool(s, "show_ids", dbres_bool(res, 0, 7));
-		json_object_object_add(o, "settings", s);
-	}
-	json_put(r, o);
-	return 200;
-}
-
 /* The nested settings object: its own errors under "settings". */
 static void
 settings_read(struct req *r, const struct body *b, unsigned partial,
@@ -134,5 +107,5 @@ api_user_update(struct req *r)
 	    ipp < 0 ? DB_NULL : DB_I64(ipp),
 	    show < 0 ? DB_NULL : DB_BOOL(show)) == -1)
 		return apiw_dberr(r);
-	return render(r, id);
+	return api_user_detail(r);
 }

@@ -306,4 +306,25 @@ int	 dl_patch_mbox_by_id(struct req *);
 int	 dl_patch_raw_by_id(struct req *);
 int	 dl_cover_mbox_by_id(struct req *);
 
+/* REST API reads (api-*.c; the shared machinery is in api.h). */
+int	 api_project_list(struct req *);
+int	 api_project_detail(struct req *);
+int	 api_person_list(struct req *);
+int	 api_person_detail(struct req *);
+int	 api_user_list(struct req *);
+int	 api_user_detail(struct req *);
+int	 api_patch_list(struct req *);
+int	 api_patch_detail(struct req *);
+int	 api_patch_comment_list(struct req *);
+int	 api_patch_comment_detail(struct req *);
+int	 api_cover_list(struct req *);
+int	 api_cover_detail(struct req *);
+int	 api_cover_comment_list(struct req *);
+int	 api_cover_comment_detail(struct req *);
+int	 api_check_list(struct req *);
+int	 api_check_detail(struct req *);
+int	 api_series_list(struct req *);
+int	 api_series_detail(struct req *);
+int	 api_event_list(struct req *);
+
 #endif

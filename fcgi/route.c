@@ -63,6 +63,49 @@ static const struct route routes[] = {
 	{ HTTP_GET, "/api/{version}/", api_index, ROUTE_API, API_VERSION_MIN,
 	    "Index" },
 
+	/* REST API reads (api-*.c): GET routes, api branch. */
+#define API_GET(pattern, fn, min, name) \
+	{ HTTP_GET, pattern, fn, ROUTE_API | ROUTE_DB, min, name }
+	/* IsAuthenticated views: anonymous is a 403 whatever the method. */
+#define API_LOGIN(pattern, fn, min, name) \
+	{ HTTP_GET, pattern, fn, ROUTE_API | ROUTE_DB | ROUTE_LOGIN, min, name }
+	API_GET("/api/{version}/projects/", api_project_list, 10,
+	    "Project List"),
+	API_GET("/api/{version}/projects/{id}/", api_project_detail, 10,
+	    "Project Detail"),
+	API_LOGIN("/api/{version}/people/", api_person_list, 10,
+	    "Person List"),
+	API_LOGIN("/api/{version}/people/{id:int}/", api_person_detail, 10,
+	    "Person Detail"),
+	API_LOGIN("/api/{version}/users/", api_user_list, 10, "User List"),
+	API_LOGIN("/api/{version}/users/{id:int}/", api_user_detail, 10,
+	    "User Detail"),
+	API_GET("/api/{version}/patches/", api_patch_list, 10, "Patch List"),
+	API_GET("/api/{version}/patches/{id:int}/", api_patch_detail, 10,
+	    "Patch Detail"),
+	API_GET("/api/{version}/patches/{id:int}/comments/",
+	    api_patch_comment_list, 11, "Patch Comment List"),
+	API_GET("/api/{version}/patches/{id:int}/comments/{cid:int}/",
+	    api_patch_comment_detail, 13, "Patch Comment Detail"),
+	API_GET("/api/{version}/patches/{id:int}/checks/", api_check_list, 10,
+	    "Check List"),
+	API_GET("/api/{version}/patches/{id:int}/checks/{cid:int}/",
+	    api_check_detail, 10, "Check Detail"),
+	API_GET("/api/{version}/covers/", api_cover_list, 10, "Cover List"),
+	API_GET("/api/{version}/covers/{id:int}/", api_cover_detail, 10,
+	    "Cover Detail"),
+	API_GET("/api/{version}/covers/{id:int}/comments/",
+	    api_cover_comment_list, 11, "Cover Comment List"),
+	API_GET("/api/{version}/covers/{id:int}/comments/{cid:int}/",
+	    api_cover_comment_detail, 13, "Cover Comment Detail"),
+	API_GET("/api/{version}/series/", api_series_list, 10, "Series List"),
+	API_GET("/api/{version}/series/{id:int}/", api_series_detail, 10,
+	    "Series Detail"),
+	API_GET("/api/{version}/events/", api_event_list, 10, "Event List"),
+#undef API_GET
+#undef API_LOGIN
+	/* End of the REST API reads. */
+
 	/* The API's writes (apiw-*.c). */
 	{ HTTP_PUT | HTTP_PATCH, "/api/{version}/users/{id:int}/",
 	    api_user_update, ROUTE_API | ROUTE_DB | ROUTE_LOGIN,
@@ -404,18 +447,21 @@ login_needed(struct req *r)
 /* Select among the routes matching the path; 0 if none matches. */
 static unsigned
 select_route(struct req *r, const struct pseg *ps, int n, unsigned want,
-    const struct croute **chosen, const struct croute **any)
+    const struct croute **chosen, const struct croute **any,
+    unsigned *flags)
 {
 	unsigned allow = 0;
 	size_t i;
 
 	*chosen = *any = NULL;
+	*flags = 0;
 	for (i = 0; i < NROUTES; i++) {
 		const struct croute *c = &compiled[i];
 
 		if (!match(r, c, ps, n, NULL, NULL, NULL))
 			continue;
 		allow |= c->r->methods;
+		*flags |= c->r->flags;
 		if (*any == NULL)
 			*any = c;
 		if (*chosen == NULL && (c->r->methods & want))
@@ -429,7 +475,7 @@ route_dispatch(struct req *r)
 {
 	struct pseg ps[MAXSEGS + 1];
 	const struct croute *chosen, *any;
-	unsigned allow, want;
+	unsigned allow, want, flags = 0;
 	int n, trailing;
 
 	if (r->status != 0) {		/* 400 or 413 from req_begin() */
@@ -442,10 +488,10 @@ route_dispatch(struct req *r)
 	allow = 0;
 	chosen = any = NULL;
 	if (n >= 0 && trailing)
-		allow = select_route(r, ps, n, want, &chosen, &any);
+		allow = select_route(r, ps, n, want, &chosen, &any, &flags);
 	else if (n >= 0) {
 		/* No trailing slash: Django's APPEND_SLASH. */
-		allow = select_route(r, ps, n, want, &chosen, &any);
+		allow = select_route(r, ps, n, want, &chosen, &any, &flags);
 		if (allow != 0 && (r->method == HTTP_GET ||
 		    r->method == HTTP_HEAD)) {
 			r->route = any->r;
@@ -466,7 +512,7 @@ route_dispatch(struct req *r)
 	}
 	if (chosen == NULL) {
 		r->route = any->r;
-		if ((any->r->flags & ROUTE_LOGIN) && login_needed(r)) {
+		if ((flags & ROUTE_LOGIN) && login_needed(r)) {
 			finish(r, allow);
 			return;
 		}

@@ -1,0 +1,1861 @@
+/*
+ * The REST API's shared machinery: JSON writer, URLs, parameters, id
+ * resolution, pagination, embedded objects.  The contract is in api.h.
+ *
+ * Pagination (spec 2.7) without COUNT(*) or OFFSET growing with the
+ * data.  The Link header needs the number of pages, and ?page=N is a
+ * position, so the two costs Django pays on every request are a count of
+ * every matching row and an OFFSET walk to the page.  Here:
+ *
+ *  - Page 1 (nearly all traffic) fetches per_page + 1 ids.  When they
+ *    fit, the count is exact at no cost.  Otherwise the count comes from
+ *    the worker's count cache, keyed by the statement and every filter
+ *    parameter.  An entry is exact while the database snapshot
+ *    (pg_current_snapshot(), returned by the page query at no cost) is
+ *    the one the count was taken in: no transaction committed since,
+ *    nothing can have changed.  When commits happened, a count below
+ *    API_COUNT_BIG rows is taken again (bounded cost, always exact); a
+ *    larger one is reused for API_COUNT_TTL seconds, so the Link header
+ *    of a list of a million rows may lag a commit by that much, never
+ *    more, and the count runs at most once per TTL per worker.
+ *
+ *  - Deeper pages avoid OFFSET walks: a page within API_STRIDE rows of
+ *    either end is read from that end (the reverse statement is the
+ *    exact mirror, id being the tie-break in the same direction as the
+ *    sort key), and a page in the middle starts from a "mark", the sort
+ *    key of every STRIDE-th row, found with the count by one window
+ *    query and cached beside it: keyset condition to the mark, then an
+ *    OFFSET below the stride.
+ *
+ *  - The statements that find the page run unnamed (DB_STMT_ONESHOT):
+ *    their filters are optional ($n IS NULL OR ...), and only a plan made
+ *    for the actual values uses the right index.  Everything else runs
+ *    as prepared statements with generic plans.
+ *
+ * In CGI mode (the tests) every process starts with an empty cache, so
+ * every count there is exact.
+ */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "arena.h"
+#include "conf.h"
+#include "db.h"
+#include "json.h"
+#include "log.h"
+#include "xalloc.h"
+#include "pwfcgi.h"
+#include "api.h"
+
+/* JSON writer ---------------------------------------------------------- */
+
+void
+jw_init(struct jw *w, struct buf *b)
+{
+	w->b = b;
+	w->depth = 0;
+	w->more = 0;
+}
+
+static void
+jw_sep(struct jw *w)
+{
+	uint64_t bit = 1ULL << (w->depth & 63);
+
+	if (w->more & bit)
+		buf_addc(w->b, ',');
+	else
+		w->more |= bit;
+}
+
+void
+jw_key(struct jw *w, const char *key)
+{
+	jw_sep(w);
+	if (key == NULL)
+		return;
+	buf_addc(w->b, '"');
+	buf_adds(w->b, key);
+	buf_add(w->b, "\":", 2);
+}
+
+void
+jw_keyn(struct jw *w, const char *key, size_t n)
+{
+	jw_sep(w);
+	json_quote(w->b, key, n);
+	buf_addc(w->b, ':');
+}
+
+static void
+jw_open(struct jw *w, const char *key, int c)
+{
+	jw_key(w, key);
+	buf_addc(w->b, c);
+	w->depth++;
+	w->more &= ~(1ULL << (w->depth & 63));
+}
+
+void
+jw_obj(struct jw *w, const char *key)
+{
+	jw_open(w, key, '{');
+}
+
+void
+jw_obj_end(struct jw *w)
+{
+	w->depth--;
+	buf_addc(w->b, '}');
+}
+
+void
+jw_arr(struct jw *w, const char *key)
+{
+	jw_open(w, key, '[');
+}
+
+void
+jw_arr_end(struct jw *w)
+{
+	w->depth--;
+	buf_addc(w->b, ']');
+}
+
+void
+jw_str(struct jw *w, const char *key, const char *s)
+{
+	jw_key(w, key);
+	if (s == NULL)
+		buf_add(w->b, "null", 4);
+	else
+		json_quote(w->b, s, strlen(s));
+}
+
+void
+jw_strn(struct jw *w, const char *key, const char *s, size_t n)
+{
+	jw_key(w, key);
+	if (s == NULL)
+		buf_add(w->b, "null", 4);
+	else
+		json_quote(w->b, s, n);
+}
+
+void
+jw_i64(struct jw *w, const char *key, int64_t v)
+{
+	jw_key(w, key);
+	buf_addf(w->b, "%lld", (long long)v);
+}
+
+void
+jw_bool(struct jw *w, const char *key, int v)
+{
+	jw_key(w, key);
+	if (v)
+		buf_add(w->b, "true", 4);
+	else
+		buf_add(w->b, "false", 5);
+}
+
+void
+jw_null(struct jw *w, const char *key)
+{
+	jw_key(w, key);
+	buf_add(w->b, "null", 4);
+}
+
+void
+jw_raw(struct jw *w, const char *key, const char *json)
+{
+	jw_key(w, key);
+	buf_adds(w->b, json);
+}
+
+/*
+ * "2024-05-01 10:11:12.5+00" → "2024-05-01T10:11:12.500000": Django's
+ * naive UTC datetime, six fraction digits only when not all zero.
+ */
+void
+jw_time(struct jw *w, const char *key, const char *pg)
+{
+	char s[32];
+	size_t n, i;
+	int nonzero = 0;
+
+	jw_key(w, key);
+	if (pg == NULL) {
+		buf_add(w->b, "null", 4);
+		return;
+	}
+	if (strlen(pg) < 19 || pg[4] != '-' || pg[10] != ' ') {
+		json_quote(w->b, pg, strlen(pg));	/* not expected */
+		return;
+	}
+	memcpy(s, pg, 19);
+	s[10] = 'T';
+	n = 19;
+	if (pg[19] == '.') {
+		s[n++] = '.';
+		for (i = 20; i < 26 && pg[i] >= '0' && pg[i] <= '9'; i++) {
+			nonzero |= pg[i] != '0';
+			s[n++] = pg[i];
+		}
+		for (; i < 26; i++)
+			s[n++] = '0';
+		if (!nonzero)
+			n = 19;
+	}
+	buf_addc(w->b, '"');
+	buf_add(w->b, s, n);
+	buf_addc(w->b, '"');
+}
+
+void
+jw_strf(struct jw *w, const char *key, const char *fmt, ...)
+{
+	char small[256], *p = small;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		n = 0;
+	if ((size_t)n >= sizeof(small)) {
+		p = xmalloc((size_t)n + 1);
+		va_start(ap, fmt);
+		vsnprintf(p, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
+	jw_key(w, key);
+	json_quote(w->b, p, (size_t)n);
+	if (p != small)
+		free(p);
+}
+
+/* Request context -------------------------------------------------------- */
+
+enum {
+	STMT_API_RESOLVE,
+	STMT_API__MAX
+};
+
+static const struct stmt_def api_stmts[STMT_API__MAX] = {
+	/*
+	 * Per kind: the matching ids, and how many given values match
+	 * nothing.  Names are compared lower-cased (the lower() indexes of
+	 * person and auth_user serve it).
+	 */
+	[STMT_API_RESOLVE] = { "api_resolve",
+	    "SELECT"
+	    " (SELECT array_agg(DISTINCT id) FROM project WHERE id = ANY($1::bigint[])"
+	    "   OR lower(linkname) IN (SELECT lower(x) FROM unnest($2::text[]) x)),"
+	    " (SELECT count(*) FROM unnest($1::bigint[]) v"
+	    "   WHERE NOT EXISTS (SELECT 1 FROM project WHERE id = v))"
+	    " + (SELECT count(*) FROM unnest($2::text[]) x WHERE NOT EXISTS"
+	    "   (SELECT 1 FROM project WHERE lower(linkname) = lower(x))),"
+	    " (SELECT array_agg(DISTINCT id) FROM person WHERE id = ANY($3::bigint[])"
+	    "   OR lower(email) IN (SELECT lower(x) FROM unnest($4::text[]) x)),"
+	    " (SELECT count(*) FROM unnest($3::bigint[]) v"
+	    "   WHERE NOT EXISTS (SELECT 1 FROM person WHERE id = v))"
+	    " + (SELECT count(*) FROM unnest($4::text[]) x WHERE NOT EXISTS"
+	    "   (SELECT 1 FROM person WHERE lower(email) = lower(x))),"
+	    " (SELECT array_agg(DISTINCT id) FROM auth_user WHERE id = ANY($5::bigint[])"
+	    "   OR lower(username) IN (SELECT lower(x) FROM unnest($6::text[]) x)),"
+	    " (SELECT count(*) FROM unnest($5::bigint[]) v"
+	    "   WHERE NOT EXISTS (SELECT 1 FROM auth_user WHERE id = v))"
+	    " + (SELECT count(*) FROM unnest($6::text[]) x WHERE NOT EXISTS"
+	    "   (SELECT 1 FROM auth_user WHERE lower(username) = lower(x))),"
+	    " (SELECT array_agg(DISTINCT id) FROM state WHERE id = ANY($7::bigint[])"
+	    "   OR lower(name) IN (SELECT lower(x) FROM unnest($8::text[]) x)),"
+	    " (SELECT count(*) FROM unnest($7::bigint[]) v"
+	    "   WHERE NOT EXISTS (SELECT 1 FROM state WHERE id = v))"
+	    " + (SELECT count(*) FROM unnest($8::text[]) x WHERE NOT EXISTS"
+	    "   (SELECT 1 FROM state WHERE lower(name) = lower(x))),"
+	    " (SELECT array_agg(DISTINCT id) FROM series WHERE id = ANY($9::bigint[])),"
+	    " (SELECT count(*) FROM unnest($9::bigint[]) v"
+	    "   WHERE NOT EXISTS (SELECT 1 FROM series WHERE id = v)),"
+	    " (SELECT array_agg(DISTINCT id) FROM patch WHERE id = ANY($10::bigint[])),"
+	    " (SELECT count(*) FROM unnest($10::bigint[]) v"
+	    "   WHERE NOT EXISTS (SELECT 1 FROM patch WHERE id = v)),"
+	    " (SELECT array_agg(DISTINCT id) FROM cover WHERE id = ANY($11::bigint[])),"
+	    " (SELECT count(*) FROM unnest($11::bigint[]) v"
+	    "   WHERE NOT EXISTS (SELECT 1 FROM cover WHERE id = v))", 11 },
+};
+
+/*
+ * Who is asking (auth-req.c: session, Basic, Token, Bearer): a->user_id
+ * is 0 for anonymous requests, the user's id otherwise; bad credentials
+ * answer 403 with DRF's message before anything else.
+ */
+static int
+api_authenticate(struct api *a)
+{
+	int st;
+
+	a->user_id = 0;
+	if ((st = auth_request(a->r)) != 0)
+		return st;
+	if (a->r->user != NULL)
+		a->user_id = a->r->user->id;
+	return 0;
+}
+
+
+static void
+tmp_release(void *p)
+{
+	buf_release(p);
+}
+
+int
+api_begin(struct req *r, struct api *a)
+{
+	const char *base;
+	int st;
+
+	memset(a, 0, sizeof(*a));
+	a->r = r;
+	a->version = r->api_version == API_VERSION_LATEST ? API_V_LATEST :
+	    r->api_version;
+	base = req_base_url(r);
+	a->base = base;
+	a->uprefix = arena_printf(r->arena, "%s/api", base);
+	if (r->api_version == API_VERSION_LATEST)
+		a->prefix = a->uprefix;
+	else
+		a->prefix = arena_printf(r->arena, "%s/api/%d.%d", base,
+		    r->api_version / 10, r->api_version % 10);
+	a->tmp = ARENA_NEW(r->arena, struct buf, 1);
+	buf_init(a->tmp, 0);
+	arena_defer(r->arena, tmp_release, a->tmp);
+	jw_init(&a->jw, &r->out);
+	r->ctype = "application/json";
+	if ((st = api_authenticate(a)) != 0)
+		return st;
+	return 0;
+}
+
+int
+api_need_user(struct api *a)
+{
+	if (a->user_id != 0)
+		return 0;
+	return api_error(a, 403,
+	    "Authentication credentials were not provided.");
+}
+
+int
+api_error(struct api *a, int status, const char *detail)
+{
+	return resp_error(a->r, status, detail);
+}
+
+int
+api_not_found(struct api *a, const char *model)
+{
+	return resp_error(a->r, 404, arena_printf(a->r->arena,
+	    "No %s matches the given query.", model));
+}
+
+int
+api_db_error(struct api *a)
+{
+	return resp_error(a->r, a->r->db->err == DB_UNAVAILABLE ? 503 : 500,
+	    NULL);
+}
+
+/* URLs ------------------------------------------------------------------ */
+
+/*
+ * spec 2.11: the msgid without <>, "/" written "%2F", then the segment
+ * percent-encoded keeping unreserved characters and !$&'()*+,;=:@~ (so
+ * the "%" of "%2F" becomes "%25", as Django's reverse() does).
+ */
+const char *
+api_msgid_url(struct api *a, const char *msgid)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const char *s = msgid, *e;
+	struct buf *b = a->tmp;
+
+	if (msgid == NULL)
+		return "";
+	e = s + strlen(s);
+	while (s < e && (*s == '<' || *s == '>'))
+		s++;
+	while (e > s && (e[-1] == '<' || e[-1] == '>'))
+		e--;
+	buf_reset(b);
+	for (; s < e; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '/')
+			buf_add(b, "%252F", 5);
+		else if (isalnum(c) || strchr("-._~!$&'()*+,;=:@", c) != NULL)
+			buf_addc(b, c);
+		else {
+			buf_addc(b, '%');
+			buf_addc(b, hex[c >> 4]);
+			buf_addc(b, hex[c & 15]);
+		}
+	}
+	return arena_strndup(a->r->arena, b->s, b->len);
+}
+
+const char *
+api_archive_url(struct api *a, const char *fmt, const char *msgid)
+{
+	const char *s, *e, *p;
+	struct buf *b = a->tmp;
+
+	if (fmt == NULL || *fmt == '\0' || msgid == NULL || *msgid == '\0')
+		return NULL;
+	s = msgid;
+	e = s + strlen(s);
+	while (s < e && (*s == '<' || *s == '>'))
+		s++;
+	while (e > s && (e[-1] == '<' || e[-1] == '>'))
+		e--;
+	buf_reset(b);
+	while ((p = strstr(fmt, "{}")) != NULL) {
+		buf_add(b, fmt, (size_t)(p - fmt));
+		buf_add(b, s, (size_t)(e - s));
+		fmt = p + 2;
+	}
+	buf_adds(b, fmt);
+	return arena_strndup(a->r->arena, b->s, b->len);
+}
+
+void
+api_web_url(struct api *a, const char *key, const char *kind,
+    const char *linkname, const char *msgid)
+{
+	jw_strf(&a->jw, key, "%s/project/%s/%s/%s/", a->base, linkname, kind,
+	    api_msgid_url(a, msgid));
+}
+
+void
+api_mbox_url(struct api *a, const char *key, const char *kind,
+    const char *linkname, const char *msgid)
+{
+	jw_strf(&a->jw, key, "%s/project/%s/%s/%s/mbox/", a->base, linkname,
+	    kind, api_msgid_url(a, msgid));
+}
+
+/* Query parameters ------------------------------------------------------ */
+
+const char **
+api_args(struct api *a, const char *key, int *n)
+{
+	const struct req *r = a->r;
+	const char **v;
+	size_t i;
+	int k = 0;
+
+	v = ARENA_NEW(a->r->arena, const char *, r->nargs + 1);
+	for (i = 0; i < r->nargs; i++)
+		if (strcmp(r->args[i].key, key) == 0 && *r->args[i].val != '\0')
+			v[k++] = r->args[i].val;
+	*n = k;
+	return v;
+}
+
+const char *
+api_arg(struct api *a, const char *key)
+{
+	const struct req *r = a->r;
+	const char *v = NULL;
+	size_t i;
+
+	for (i = 0; i < r->nargs; i++)
+		if (strcmp(r->args[i].key, key) == 0)
+			v = r->args[i].val;
+	return v;
+}
+
+int
+api_parse_int(const char *s, int64_t *out)
+{
+	uint64_t v = 0;
+	int neg = 0, digits = 0, overflow = 0;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	if (*s == '+' || *s == '-')
+		neg = *s++ == '-';
+	for (;;) {
+		if (*s >= '0' && *s <= '9') {
+			if (v > (UINT64_C(1) << 62))
+				overflow = 1;
+			else
+				v = v * 10 + (uint64_t)(*s - '0');
+			digits++;
+			s++;
+		} else if (*s == '_' && digits > 0 && s[1] >= '0' &&
+		    s[1] <= '9')
+			s++;
+		else
+			break;
+	}
+	while (isspace((unsigned char)*s))
+		s++;
+	if (digits == 0 || *s != '\0')
+		return -1;
+	/* Too large for any id: a value that matches nothing. */
+	if (overflow || v > (uint64_t)INT64_MAX)
+		v = 0, neg = 1;
+	*out = neg ? -(int64_t)v - (overflow ? 1 : 0) : (int64_t)v;
+	return 0;
+}
+
+static int
+ndigits(const char **pp, int n, int *v)
+{
+	const char *p = *pp;
+	int i;
+
+	*v = 0;
+	for (i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return -1;
+		*v = *v * 10 + (p[i] - '0');
+	}
+	*pp = p + n;
+	return 0;
+}
+
+static int
+days_in_month(int y, int m)
+{
+	static const int d[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+
+	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+		return 29;
+	return d[m - 1];
+}
+
+int
+api_parse_datetime(const char *s, char out[80])
+{
+	int y, mo, d, h = 0, mi = 0, sec = 0, us = 0, tzs = 0, tzh = 0, tzm = 0;
+	int i;
+	struct tm tm;
+	time_t t;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	if (ndigits(&s, 4, &y) || *s++ != '-' || ndigits(&s, 2, &mo) ||
+	    *s++ != '-' || ndigits(&s, 2, &d))
+		return -1;
+	if (*s == 'T' || *s == 't' || *s == ' ') {
+		s++;
+		if (ndigits(&s, 2, &h) || *s++ != ':' || ndigits(&s, 2, &mi))
+			return -1;
+		if (*s == ':') {
+			s++;
+			if (ndigits(&s, 2, &sec))
+				return -1;
+			if (*s == '.' || *s == ',') {
+				s++;
+				if (*s < '0' || *s > '9')
+					return -1;
+				for (i = 0; *s >= '0' && *s <= '9'; i++, s++)
+					if (i < 6)
+						us = us * 10 + (*s - '0');
+				for (; i < 6; i++)
+					us *= 10;
+			}
+		}
+		while (*s == ' ')
+			s++;
+		if (*s == 'Z' || *s == 'z')
+			s++;
+		else if (*s == '+' || *s == '-') {
+			tzs = *s++ == '-' ? -1 : 1;
+			if (ndigits(&s, 2, &tzh))
+				return -1;
+			if (*s == ':')
+				s++;
+			if (*s >= '0' && *s <= '9' && ndigits(&s, 2, &tzm))
+				return -1;
+		}
+	}
+	while (isspace((unsigned char)*s))
+		s++;
+	if (*s != '\0' || y < 1 || mo < 1 || mo > 12 || d < 1 ||
+	    d > days_in_month(y, mo) || h > 23 || mi > 59 || sec > 59 ||
+	    tzh > 23 || tzm > 59)
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	t = timegm(&tm) - tzs * (tzh * 3600 + tzm * 60);
+	if (gmtime_r(&t, &tm) == NULL)
+		return -1;
+	snprintf(out, 80, "%04d-%02d-%02d %02d:%02d:%02d.%06d+00",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	    tm.tm_min, tm.tm_sec, us);
+	return 0;
+}
+
+int
+api_parse_boolfilter(const char *s)
+{
+	if (strcasecmp(s, "true") == 0 || strcmp(s, "1") == 0)
+		return 1;
+	if (strcasecmp(s, "false") == 0 || strcmp(s, "0") == 0)
+		return 0;
+	return -1;
+}
+
+const char *
+api_pg_ids(struct api *a, const int64_t *v, int n)
+{
+	struct buf *b = a->tmp;
+	int i;
+
+	buf_reset(b);
+	buf_addc(b, '{');
+	for (i = 0; i < n; i++)
+		buf_addf(b, i ? ",%lld" : "%lld", (long long)v[i]);
+	buf_addc(b, '}');
+	return arena_strndup(a->r->arena, b->s, b->len);
+}
+
+const char *
+api_pg_strs(struct api *a, const char *const *v, int n)
+{
+	struct buf *b = a->tmp;
+	const char *p;
+	int i;
+
+	buf_reset(b);
+	buf_addc(b, '{');
+	for (i = 0; i < n; i++) {
+		if (i)
+			buf_addc(b, ',');
+		buf_addc(b, '"');
+		for (p = v[i]; *p != '\0'; p++) {
+			if (*p == '"' || *p == '\\')
+				buf_addc(b, '\\');
+			buf_addc(b, *p);
+		}
+		buf_addc(b, '"');
+	}
+	buf_addc(b, '}');
+	return arena_strndup(a->r->arena, b->s, b->len);
+}
+
+int
+api_parse_pg_ids(struct api *a, const char *s, int64_t **out)
+{
+	const char *p;
+	int n = 1, k = 0;
+
+	*out = NULL;
+	if (s == NULL || s[0] != '{' || s[1] == '}')
+		return 0;
+	for (p = s; *p != '\0'; p++)
+		if (*p == ',')
+			n++;
+	*out = ARENA_NEW(a->r->arena, int64_t, n);
+	for (p = s + 1; *p != '\0' && *p != '}'; ) {
+		(*out)[k++] = strtoll(p, (char **)&p, 10);
+		if (*p == ',')
+			p++;
+	}
+	return k;
+}
+
+/* DRF's search_smart_split (Django smart_split, then commas). */
+const char **
+api_search_terms(struct api *a, int *n)
+{
+	const char *q = api_arg(a, "q"), *p, *start;
+	const char **terms;
+	struct buf *b = a->tmp;
+	int k = 0, max;
+
+	*n = 0;
+	if (q == NULL)
+		return NULL;
+	max = (int)strlen(q) + 1;
+	terms = ARENA_NEW(a->r->arena, const char *, max);
+	for (p = q; *p != '\0'; ) {
+		const char *t, *te;
+		char quote;
+		int quoted;
+
+		while (isspace((unsigned char)*p))
+			p++;
+		if (*p == '\0')
+			break;
+		start = p;
+		/* A token: non-blanks, quoted runs kept whole. */
+		while (*p != '\0' && !isspace((unsigned char)*p)) {
+			if (*p == '"' || *p == '\'') {
+				const char *c = p + 1;
+
+				quote = *p;
+				while (*c != '\0' && *c != quote) {
+					if (*c == '\\' && c[1] != '\0')
+						c++;
+					c++;
+				}
+				if (*c == quote) {
+					p = c + 1;
+					continue;
+				}
+			}
+			p++;
+		}
+		t = start;
+		te = p;
+		while (t < te && *t == ',')
+			t++;
+		while (te > t && te[-1] == ',')
+			te--;
+		if (t == te)
+			continue;
+		quoted = te - t >= 2 && (*t == '"' || *t == '\'') &&
+		    te[-1] == *t;
+		buf_reset(b);
+		if (quoted) {
+			const char *c;
+
+			for (c = t + 1; c < te - 1; c++) {
+				if (*c == '\\' && c + 1 < te - 1)
+					c++;
+				buf_addc(b, *c);
+			}
+			terms[k++] = arena_strndup(a->r->arena, b->s, b->len);
+			continue;
+		}
+		/* Unquoted: split at commas, keep the non-blank parts. */
+		while (t < te) {
+			const char *c = memchr(t, ',', (size_t)(te - t));
+			const char *se = c != NULL ? c : te, *ss = t;
+
+			while (ss < se && isspace((unsigned char)*ss))
+				ss++;
+			while (se > ss && isspace((unsigned char)se[-1]))
+				se--;
+			if (se > ss)
+				terms[k++] = arena_strndup(a->r->arena, ss,
+				    (size_t)(se - ss));
+			t = c != NULL ? c + 1 : te;
+		}
+	}
+	/* As ILIKE patterns. */
+	for (int i = 0; i < k; i++) {
+		buf_reset(b);
+		buf_addc(b, '%');
+		for (p = terms[i]; *p != '\0'; p++) {
+			if (*p == '%' || *p == '_' || *p == '\\')
+				buf_addc(b, '\\');
+			buf_addc(b, *p);
+		}
+		buf_addc(b, '%');
+		terms[i] = arena_strndup(a->r->arena, b->s, b->len);
+	}
+	*n = k;
+	return terms;
+}
+
+/* Id-or-name resolution --------------------------------------------------- */
+
+void
+api_resolve_vals(struct api_resolve *rs, enum api_kind k, const char **vals,
+    int n)
+{
+	rs->vals[k] = vals;
+	rs->nvals[k] = n;
+	rs->out[k].given = n > 0;
+	if (n > 0)
+		rs->any = 1;
+}
+
+void
+api_resolve_add(struct api *a, struct api_resolve *rs, enum api_kind k,
+    const char *key)
+{
+	const char **v;
+	int n;
+
+	v = api_args(a, key, &n);
+	api_resolve_vals(rs, k, v, n);
+}
+
+int
+api_resolve_run(struct api *a, struct api_resolve *rs)
+{
+	struct dbparam p[11];
+	struct dbres *res;
+	int k, i, bad = 0, col;
+
+	if (!rs->any)
+		return 0;
+	for (i = 0; i < 11; i++)
+		p[i] = DB_NULL;
+	for (k = 0; k < API_KIND__MAX; k++) {
+		int64_t *ids;
+		const char **names;
+		int nid = 0, nname = 0;
+
+		if (rs->nvals[k] == 0)
+			continue;
+		ids = ARENA_NEW(a->r->arena, int64_t, rs->nvals[k]);
+		names = ARENA_NEW(a->r->arena, const char *, rs->nvals[k]);
+		for (i = 0; i < rs->nvals[k]; i++) {
+			int64_t v;
+			const char *s = rs->vals[k][i];
+
+			if (api_parse_int(s, &v) == 0)
+				ids[nid++] = v;
+			else if (k >= API_KIND_SERIES)
+				bad = 1;	/* ids only: matches nothing */
+			else if (k == API_KIND_STATE) {
+				char *c = arena_strdup(a->r->arena, s);
+
+				for (char *x = c; *x != '\0'; x++)
+					if (*x == '-')
+						*x = ' ';
+				names[nname++] = c;
+			} else
+				names[nname++] = s;
+		}
+		if (k < API_KIND_SERIES) {
+			if (nid > 0)
+				p[2 * k] = DB_STR(api_pg_ids(a, ids, nid));
+			if (nname > 0)
+				p[2 * k + 1] = DB_STR(api_pg_strs(a, names,
+				    nname));
+		} else if (nid > 0)
+			p[8 + (k - API_KIND_SERIES)] =
+			    DB_STR(api_pg_ids(a, ids, nid));
+	}
+	if (bad)
+		return 1;
+	res = db_exec(a->r->db, &api_stmts[STMT_API_RESOLVE], p, 11);
+	if (res == NULL)
+		return api_db_error(a);
+	for (k = 0, col = 0; k < API_KIND__MAX; k++, col += 2) {
+		struct api_ids *o = &rs->out[k];
+
+		if (!o->given)
+			continue;
+		if (dbres_i64(res, 0, col + 1) != 0)
+			bad = 1;
+		o->n = api_parse_pg_ids(a, dbres_str(res, 0, col), &o->v);
+		if (o->n == 0)
+			bad = 1;
+	}
+	return bad;
+}
+
+void
+api_param_ids(struct api *a, struct dbparam *p, const struct api_ids *ids)
+{
+	p[0] = DB_NULL;
+	p[1] = DB_NULL;
+	if (!ids->given || ids->n == 0)
+		return;
+	if (ids->n == 1)
+		p[0] = DB_I64(ids->v[0]);
+	else
+		p[1] = DB_STR(api_pg_ids(a, ids->v, ids->n));
+}
+
+/* Pagination ---------------------------------------------------------------- */
+
+#define API_STRIDE	1000	/* rows between marks, at least */
+#define API_MAXMARKS	2048	/* per cache entry */
+#define API_COUNT_BIG	5000	/* counts below are always re-taken */
+#define API_COUNT_TTL	2	/* seconds a larger one may lag commits */
+#define API_CACHE_N	64
+#define API_CACHE_KEYMAX 4096
+
+struct mark {
+	char	*key;		/* sort key as text */
+	int64_t	 id;
+};
+
+struct cache_ent {
+	char		*key;		/* NULL: free slot */
+	uint64_t	 hash;
+	char		*snap;
+	time_t		 at;
+	int64_t		 count;
+	int		 stride;	/* 0: no marks */
+	int		 nmarks;
+	struct mark	*marks;
+	unsigned long	 used;
+};
+
+static struct cache_ent cache[API_CACHE_N];
+static unsigned long cache_clock;
+
+static uint64_t
+fnv(const char *s, size_t n)
+{
+	uint64_t h = 14695981039346656037ULL;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+static void
+ent_drop_marks(struct cache_ent *e)
+{
+	int i;
+
+	for (i = 0; i < e->nmarks; i++)
+		free(e->marks[i].key);
+	free(e->marks);
+	e->marks = NULL;
+	e->nmarks = 0;
+	e->stride = 0;
+}
+
+static void
+ent_clear(struct cache_ent *e)
+{
+	ent_drop_marks(e);
+	free(e->key);
+	free(e->snap);
+	memset(e, 0, sizeof(*e));
+}
+
+static time_t
+now_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+/* The cache key of a list: name, order, filter parameters. */
+static const char *
+list_key(struct api *a, struct api_list *l, size_t *lenp)
+{
+	struct buf *b = a->tmp;
+	int i;
+
+	buf_reset(b);
+	buf_addf(b, "%s|%d|%d", l->def->name, l->order, l->desc);
+	for (i = 0; i < l->def->nfilters; i++) {
+		const struct dbparam *p = &l->params[i];
+
+		buf_addc(b, '\x1f');
+		switch (p->kind) {
+		case DBP_NULL:
+			buf_addc(b, 'N');
+			break;
+		case DBP_I64:
+		case DBP_BOOL:
+			buf_addf(b, "i%lld", (long long)p->i);
+			break;
+		case DBP_STR:
+			buf_addc(b, 's');
+			buf_adds(b, p->s != NULL ? p->s : "");
+			break;
+		default:
+			buf_addc(b, '?');
+			break;
+		}
+	}
+	*lenp = b->len;
+	if (b->len > API_CACHE_KEYMAX)
+		return NULL;
+	return arena_strndup(a->r->arena, b->s, b->len);
+}
+
+static struct cache_ent *
+cache_find(const char *key, size_t len)
+{
+	uint64_t h;
+	int i;
+
+	if (key == NULL)
+		return NULL;
+	h = fnv(key, len);
+	for (i = 0; i < API_CACHE_N; i++)
+		if (cache[i].key != NULL && cache[i].hash == h &&
+		    strcmp(cache[i].key, key) == 0) {
+			cache[i].used = ++cache_clock;
+			return &cache[i];
+		}
+	return NULL;
+}
+
+static struct cache_ent *
+cache_put(const char *key, size_t len, int64_t count, const char *snap)
+{
+	struct cache_ent *e;
+	int i, victim = 0;
+
+	if (key == NULL)
+		return NULL;
+	if ((e = cache_find(key, len)) == NULL) {
+		for (i = 0; i < API_CACHE_N; i++) {
+			if (cache[i].key == NULL) {
+				victim = i;
+				break;
+			}
+			if (cache[i].used < cache[victim].used)
+				victim = i;
+		}
+		e = &cache[victim];
+		ent_clear(e);
+		e->key = xstrdup(key);
+		e->hash = fnv(key, len);
+	}
+	ent_drop_marks(e);
+	free(e->snap);
+	e->snap = xstrdup(snap != NULL ? snap : "");
+	e->count = count;
+	e->at = now_mono();
+	e->used = ++cache_clock;
+	return e;
+}
+
+/* Is the cached count usable in the database state snap? */
+static int
+ent_valid(const struct cache_ent *e, const char *snap)
+{
+	if (snap != NULL && strcmp(e->snap, snap) == 0)
+		return 1;
+	return e->count >= API_COUNT_BIG && now_mono() - e->at < API_COUNT_TTL;
+}
+
+int
+api_list_begin(struct api *a, struct api_list *l, const struct api_listdef *d)
+{
+	const struct conf *c = a->r->conf;
+	const char *v;
+	int64_t n;
+	int i;
+
+	memset(l, 0, sizeof(*l));
+	l->def = d;
+	l->per_page = c->http.page_size;
+	if ((v = api_arg(a, "per_page")) != NULL &&
+	    api_parse_int(v, &n) == 0 && n > 0)
+		l->per_page = n > c->http.max_page_size ?
+		    c->http.max_page_size : (int)n;
+	l->page = 1;
+	v = api_arg(a, "page");
+	if (v != NULL && *v != '\0') {
+		if (strcmp(v, "last") == 0) {
+			l->last = 1;
+			l->page = 0;
+		} else if (api_parse_int(v, &n) == -1 || n < 1 || n > INT32_MAX)
+			return api_error(a, 404, "Invalid page.");
+		else
+			l->page = (int)n;
+	}
+	l->order = 0;
+	l->desc = d->default_desc;
+	/* The first allowed field of ?order= wins (see docs/api.md). */
+	if ((v = api_arg(a, "order")) != NULL) {
+		const char *p = v;
+
+		while (*p != '\0') {
+			const char *e = strchr(p, ',');
+			size_t len = e != NULL ? (size_t)(e - p) : strlen(p);
+			const char *f = p;
+			int desc = 0, found = -1;
+
+			while (len > 0 && isspace((unsigned char)*f))
+				f++, len--;
+			while (len > 0 && isspace((unsigned char)f[len - 1]))
+				len--;
+			if (len > 0 && *f == '-') {
+				desc = 1;
+				f++;
+				len--;
+			}
+			for (i = 0; i < d->norders; i++)
+				if (strlen(d->orders[i].name) == len &&
+				    memcmp(d->orders[i].name, f, len) == 0)
+					found = i;
+			if (found >= 0) {
+				l->order = found;
+				l->desc = desc;
+				break;
+			}
+			if (e == NULL)
+				break;
+			p = e + 1;
+		}
+	}
+	l->params = ARENA_NEW(a->r->arena, struct dbparam, d->nfilters);
+	for (i = 0; i < d->nfilters; i++)
+		l->params[i] = DB_NULL;
+	return 0;
+}
+
+/* Run a page statement; ids go to l->ids (reversed when rev). */
+static int
+run_page(struct api *a, struct api_list *l, int rev, const struct mark *m,
+    int64_t limit, int64_t offset, const char **snap)
+{
+	const struct api_listdef *d = l->def;
+	const struct stmt_def *st;
+	struct dbparam *p;
+	struct dbres *res;
+	int np = d->nfilters, i, n;
+
+	st = d->orders[l->order].page[l->desc ^ rev];
+	p = ARENA_NEW(a->r->arena, struct dbparam, np + 4);
+	memcpy(p, l->params, sizeof(*p) * (size_t)d->nfilters);
+	if (d->keyset) {
+		p[np++] = m != NULL ? DB_STR(m->key) : DB_NULL;
+		p[np++] = m != NULL ? DB_I64(m->id) : DB_NULL;
+	}
+	p[np++] = DB_I64(limit);
+	p[np++] = DB_I64(offset);
+	res = db_exec_oneshot(a->r->db, st, p, np);
+	if (res == NULL)
+		return api_db_error(a);
+	n = dbres_rows(res);
+	l->ids = ARENA_NEW(a->r->arena, int64_t, n + 1);
+	l->nids = n;
+	for (i = 0; i < n; i++)
+		l->ids[rev ? n - 1 - i : i] = dbres_i64(res, i, 0);
+	*snap = n > 0 ? dbres_str(res, 0, 1) : NULL;
+	return 0;
+}
+
+static int
+run_count(struct api *a, struct api_list *l, const char **snap)
+{
+	struct dbres *res;
+
+	res = db_exec_oneshot(a->r->db, l->def->count, l->params,
+	    l->def->nfilters);
+	if (res == NULL)
+		return api_db_error(a);
+	l->count = dbres_i64(res, 0, 0);
+	*snap = dbres_str(res, 0, 1);
+	return 0;
+}
+
+/* Count and marks in one pass (a window query over the whole list). */
+static int
+run_marks(struct api *a, struct api_list *l, struct cache_ent *e)
+{
+	const struct api_listdef *d = l->def;
+	struct dbparam *p;
+	struct dbres *res;
+	int64_t stride;
+	int i, n;
+
+	stride = l->count / API_MAXMARKS + 1;
+	if (stride < API_STRIDE)
+		stride = API_STRIDE;
+	p = ARENA_NEW(a->r->arena, struct dbparam, d->nfilters + 1);
+	memcpy(p, l->params, sizeof(*p) * (size_t)d->nfilters);
+	p[d->nfilters] = DB_I64(stride);
+	res = db_exec_oneshot(a->r->db, d->orders[l->order].marks[l->desc], p,
+	    d->nfilters + 1);
+	if (res == NULL)
+		return api_db_error(a);
+	ent_drop_marks(e);
+	n = dbres_rows(res);
+	e->marks = xcalloc((size_t)n + 1, sizeof(*e->marks));
+	for (i = 0; i < n; i++) {
+		e->marks[i].key = xstrdup(dbres_str(res, i, 0));
+		e->marks[i].id = dbres_i64(res, i, 1);
+	}
+	e->nmarks = n;
+	e->stride = (int)stride;
+	return 0;
+}
+
+static void
+set_pages(struct api_list *l)
+{
+	l->num_pages = l->count <= 0 ? 1 :
+	    (int)((l->count + l->per_page - 1) / l->per_page);
+	if (l->num_pages < 1)
+		l->num_pages = 1;
+}
+
+/* Fetch page l->page, the count being known. */
+static int
+fetch_page(struct api *a, struct api_list *l, struct cache_ent *e,
+    const char **snap)
+{
+	const struct api_listdef *d = l->def;
+	const struct api_order *o = &d->orders[l->order];
+	int64_t s = (int64_t)(l->page - 1) * l->per_page;
+	int64_t want = l->count - s < l->per_page ? l->count - s : l->per_page;
+	int64_t tail = l->count - s - want;
+	int64_t k;
+	int st;
+
+	if (want < 1)
+		want = l->per_page;	/* the count was stale: try */
+	if (!d->keyset || s < API_STRIDE)
+		return run_page(a, l, 0, NULL, l->per_page, s, snap);
+	if (tail < API_STRIDE && tail >= 0)
+		return run_page(a, l, 1, NULL, want, tail, snap);
+	if (e == NULL || o->marks[l->desc] == NULL)
+		return run_page(a, l, 0, NULL, l->per_page, s, snap);
+	if (e->stride == 0 && (st = run_marks(a, l, e)) != 0)
+		return st;
+	k = s / e->stride;
+	if (k > e->nmarks)
+		k = e->nmarks;
+	if (k == 0)
+		return run_page(a, l, 0, NULL, l->per_page, s, snap);
+	return run_page(a, l, 0, &e->marks[k - 1], l->per_page,
+	    s - k * e->stride, snap);
+}
+
+int
+api_list_run(struct api *a, struct api_list *l)
+{
+	struct cache_ent *e;
+	const char *key, *snap = NULL, *csnap;
+	size_t klen;
+	int st, fresh = 0;
+
+	if (l->empty) {
+		l->count = 0;
+		set_pages(l);
+		if (l->last)
+			l->page = 1;
+		if (l->page != 1)
+			return api_error(a, 404, "Invalid page.");
+		l->ids = NULL;
+		l->nids = 0;
+		return 0;
+	}
+	key = list_key(a, l, &klen);
+	e = cache_find(key, klen);
+
+	if (!l->last && l->page == 1) {
+		if ((st = run_page(a, l, 0, NULL, l->per_page + 1, 0,
+		    &snap)) != 0)
+			return st;
+		if (l->nids <= l->per_page) {
+			l->count = l->nids;
+		} else {
+			l->nids = l->per_page;
+			if (e != NULL && e->count > l->per_page &&
+			    ent_valid(e, snap))
+				l->count = e->count;
+			else {
+				if ((st = run_count(a, l, &csnap)) != 0)
+					return st;
+				cache_put(key, klen, l->count, csnap);
+			}
+		}
+		set_pages(l);
+		return 0;
+	}
+
+	/* A deeper page: the count first, then the page, then a check. */
+	for (;;) {
+		if (e == NULL) {
+			if ((st = run_count(a, l, &csnap)) != 0)
+				return st;
+			e = cache_put(key, klen, l->count, csnap);
+			fresh = 1;
+		} else
+			l->count = e->count;
+		set_pages(l);
+		if (l->last)
+			l->page = l->num_pages;
+		if (l->page > l->num_pages) {
+			if (fresh)
+				return api_error(a, 404, "Invalid page.");
+			e = NULL;	/* maybe stale: count again */
+			continue;
+		}
+		if ((st = fetch_page(a, l, e, &snap)) != 0)
+			return st;
+		/*
+		 * A cached count is checked against the snapshot the page
+		 * was read in (an empty page, which a right count would not
+		 * give, passes only within the TTL of a big count).
+		 */
+		if (fresh || e == NULL || ent_valid(e, snap))
+			break;
+		e = NULL;
+	}
+	return 0;
+}
+
+const char *
+api_list_ids(struct api *a, struct api_list *l)
+{
+	return api_pg_ids(a, l->ids, l->nids);
+}
+
+/* Link header ------------------------------------------------------------ */
+
+/* Python's quote_plus of s (with invalid UTF-8 read as U+FFFD). */
+static void
+quote_plus(struct buf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p != '\0') {
+		unsigned char c = *p;
+		int len = 0, i;
+
+		if (isalnum(c) || c == '_' || c == '.' || c == '-' || c == '~') {
+			buf_addc(b, c);
+			p++;
+			continue;
+		}
+		if (c == ' ') {
+			buf_addc(b, '+');
+			p++;
+			continue;
+		}
+		if (c < 0x80)
+			len = 1;
+		else if (c >= 0xc2 && c <= 0xdf)
+			len = 2;
+		else if (c >= 0xe0 && c <= 0xef)
+			len = 3;
+		else if (c >= 0xf0 && c <= 0xf4)
+			len = 4;
+		for (i = 1; i < len; i++)
+			if ((p[i] & 0xc0) != 0x80)
+				len = 0;
+		if (len == 3 && ((c == 0xe0 && p[1] < 0xa0) ||
+		    (c == 0xed && p[1] >= 0xa0)))
+			len = 0;
+		if (len == 4 && ((c == 0xf0 && p[1] < 0x90) ||
+		    (c == 0xf4 && p[1] >= 0x90)))
+			len = 0;
+		if (len == 0) {
+			buf_add(b, "%EF%BF%BD", 9);
+			p++;
+			continue;
+		}
+		for (i = 0; i < len; i++) {
+			buf_addc(b, '%');
+			buf_addc(b, hex[p[i] >> 4]);
+			buf_addc(b, hex[p[i] & 15]);
+		}
+		p += len;
+	}
+}
+
+struct qarg {
+	const char	*key;
+	const char	*val;
+	size_t		 seq;
+};
+
+static int
+qarg_cmp(const void *x, const void *y)
+{
+	const struct qarg *a = x, *b = y;
+	int c = strcmp(a->key, b->key);
+
+	if (c != 0)
+		return c;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+/* One URL of the Link header: the request with page replaced (0: removed). */
+static void
+link_url(struct api *a, struct buf *out, const struct qarg *args, size_t n,
+    int page)
+{
+	char num[24];
+	size_t i;
+	int first = 1, done = page == 0;
+
+	buf_addc(out, '<');
+	buf_adds(out, a->base);
+	buf_adds(out, a->r->path);
+	snprintf(num, sizeof(num), "%d", page);
+	for (i = 0; i <= n; i++) {
+		/* "page" goes where it sorts. */
+		if (!done && (i == n || strcmp(args[i].key, "page") > 0)) {
+			buf_addc(out, first ? '?' : '&');
+			buf_add(out, "page=", 5);
+			buf_adds(out, num);
+			first = 0;
+			done = 1;
+		}
+		if (i == n)
+			break;
+		buf_addc(out, first ? '?' : '&');
+		quote_plus(out, args[i].key);
+		buf_addc(out, '=');
+		quote_plus(out, args[i].val);
+		first = 0;
+	}
+	buf_addc(out, '>');
+}
+
+void
+api_list_end(struct api *a, struct api_list *l)
+{
+	const struct req *r = a->r;
+	struct qarg *args;
+	struct buf b = BUF_INIT;
+	size_t i, n = 0;
+
+	args = ARENA_NEW(r->arena, struct qarg, r->nargs + 1);
+	for (i = 0; i < r->nargs; i++) {
+		if (strcmp(r->args[i].key, "page") == 0)
+			continue;
+		args[n].key = r->args[i].key;
+		args[n].val = r->args[i].val;
+		args[n].seq = i;
+		n++;
+	}
+	qsort(args, n, sizeof(*args), qarg_cmp);
+	if (l->page < l->num_pages) {
+		link_url(a, &b, args, n, l->page + 1);
+		buf_add(&b, "; rel=\"next\", ", 14);
+	}
+	if (l->page > 1) {
+		link_url(a, &b, args, n, l->page - 1 == 1 ? 0 : l->page - 1);
+		buf_add(&b, "; rel=\"prev\", ", 14);
+	}
+	link_url(a, &b, args, n, 1);
+	buf_add(&b, "; rel=\"first\", ", 15);
+	link_url(a, &b, args, n, l->num_pages);
+	buf_add(&b, "; rel=\"last\"", 12);
+	resp_header(a->r, "Link", "%s", b.s);
+	buf_release(&b);
+}
+
+/* Embedded objects (spec 3) ------------------------------------------------ */
+
+static const char *
+col(const struct dbres *res, int row, int c)
+{
+	return dbres_str(res, row, c);
+}
+
+void
+api_embed_project(struct api *a, const char *key, const struct dbres *res,
+    int row, int c)
+{
+	struct jw *w = &a->jw;
+	int64_t id = dbres_i64(res, row, c);
+
+	if (dbres_isnull(res, row, c)) {
+		jw_null(w, key);
+		return;
+	}
+	jw_obj(w, key);
+	jw_i64(w, "id", id);
+	jw_strf(w, "url", "%s/projects/%lld/", a->prefix, (long long)id);
+	jw_str(w, "name", col(res, row, c + 1));
+	jw_str(w, "link_name", col(res, row, c + 2));
+	jw_str(w, "list_id", col(res, row, c + 3));
+	jw_str(w, "list_email", col(res, row, c + 4));
+	jw_str(w, "web_url", col(res, row, c + 5));
+	jw_str(w, "scm_url", col(res, row, c + 6));
+	jw_str(w, "webscm_url", col(res, row, c + 7));
+	if (API_HAS(a, 12)) {
+		jw_str(w, "list_archive_url", col(res, row, c + 8));
+		jw_str(w, "list_archive_url_format", col(res, row, c + 9));
+		jw_str(w, "commit_url_format", col(res, row, c + 10));
+	}
+	jw_obj_end(w);
+}
+
+void
+api_embed_person(struct api *a, const char *key, const struct dbres *res,
+    int row, int c)
+{
+	struct jw *w = &a->jw;
+	int64_t id = dbres_i64(res, row, c);
+
+	if (dbres_isnull(res, row, c)) {
+		jw_null(w, key);
+		return;
+	}
+	jw_obj(w, key);
+	jw_i64(w, "id", id);
+	jw_strf(w, "url", "%s/people/%lld/", a->prefix, (long long)id);
+	jw_str(w, "name", col(res, row, c + 1));
+	jw_str(w, "email", col(res, row, c + 2));
+	jw_obj_end(w);
+}
+
+void
+api_embed_user(struct api *a, const char *key, const struct dbres *res,
+    int row, int c)
+{
+	struct jw *w = &a->jw;
+	int64_t id = dbres_i64(res, row, c);
+
+	if (dbres_isnull(res, row, c)) {
+		jw_null(w, key);
+		return;
+	}
+	jw_obj(w, key);
+	jw_i64(w, "id", id);
+	jw_strf(w, "url", "%s/users/%lld/", a->prefix, (long long)id);
+	jw_str(w, "username", col(res, row, c + 1));
+	jw_str(w, "first_name", col(res, row, c + 2));
+	jw_str(w, "last_name", col(res, row, c + 3));
+	jw_str(w, "email", col(res, row, c + 4));
+	jw_obj_end(w);
+}
+
+static void
+embed_sub(struct api *a, const char *key, const struct dbres *res, int row,
+    int c, int cover)
+{
+	struct jw *w = &a->jw;
+	int64_t id = dbres_i64(res, row, c);
+	const char *msgid = col(res, row, c + 1);
+	const char *linkname = col(res, row, c + 4);
+	const char *kind = cover ? "cover" : "patch";
+
+	if (dbres_isnull(res, row, c)) {
+		jw_null(w, key);
+		return;
+	}
+	jw_obj(w, key);
+	jw_i64(w, "id", id);
+	jw_strf(w, "url", "%s/%s/%lld/", a->prefix,
+	    cover ? "covers" : "patches", (long long)id);
+	if (API_HAS(a, 11))
+		api_web_url(a, "web_url", kind, linkname, msgid);
+	jw_str(w, "msgid", msgid);
+	if (API_HAS(a, 12))
+		jw_str(w, "list_archive_url",
+		    api_archive_url(a, col(res, row, c + 5), msgid));
+	jw_time(w, "date", col(res, row, c + 2));
+	jw_str(w, "name", col(res, row, c + 3));
+	if (!cover || API_HAS(a, 11))
+		api_mbox_url(a, "mbox", kind, linkname, msgid);
+	jw_obj_end(w);
+}
+
+void
+api_embed_patch(struct api *a, const char *key, const struct dbres *res,
+    int row, int c)
+{
+	embed_sub(a, key, res, row, c, 0);
+}
+
+void
+api_embed_cover(struct api *a, const char *key, const struct dbres *res,
+    int row, int c)
+{
+	embed_sub(a, key, res, row, c, 1);
+}
+
+void
+api_embed_series(struct api *a, const char *key, const struct dbres *res,
+    int row, int c)
+{
+	struct jw *w = &a->jw;
+	int64_t id = dbres_i64(res, row, c);
+
+	if (dbres_isnull(res, row, c)) {
+		jw_null(w, key);
+		return;
+	}
+	jw_obj(w, key);
+	jw_i64(w, "id", id);
+	jw_strf(w, "url", "%s/series/%lld/", a->prefix, (long long)id);
+	if (API_HAS(a, 11))
+		jw_strf(w, "web_url", "%s/project/%s/list/?series=%lld",
+		    a->base, col(res, row, c + 4), (long long)id);
+	jw_time(w, "date", col(res, row, c + 1));
+	jw_str(w, "name", col(res, row, c + 2));
+	jw_i64(w, "version", dbres_i64(res, row, c + 3));
+	jw_strf(w, "mbox", "%s/series/%lld/mbox/", a->base, (long long)id);
+	jw_obj_end(w);
+}
+
+void
+api_embed_comment(struct api *a, const char *key, const char *kind,
+    const struct dbres *res, int row, int c)
+{
+	struct jw *w = &a->jw;
+	int64_t id = dbres_i64(res, row, c);
+	const char *msgid = col(res, row, c + 1);
+
+	if (dbres_isnull(res, row, c)) {
+		jw_null(w, key);
+		return;
+	}
+	jw_obj(w, key);
+	jw_i64(w, "id", id);
+	if (API_HAS(a, 13))
+		jw_strf(w, "url", "%s/%s/%lld/comments/%lld/", a->prefix,
+		    kind, (long long)dbres_i64(res, row, c + 3),
+		    (long long)id);
+	if (API_HAS(a, 11))
+		jw_strf(w, "web_url", "%s/comment/%lld/", a->base,
+		    (long long)id);
+	jw_str(w, "msgid", msgid);
+	if (API_HAS(a, 12))
+		jw_str(w, "list_archive_url",
+		    api_archive_url(a, col(res, row, c + 5), msgid));
+	jw_time(w, "date", col(res, row, c + 2));
+	jw_obj_end(w);
+}
+
+const char *
+api_check_state(int s)
+{
+	switch (s) {
+	case 0:		return "pending";
+	case 1:		return "success";
+	case 2:		return "warning";
+	case 3:		return "fail";
+	default:	return "pending";
+	}
+}
+
+void
+api_embed_check(struct api *a, const char *key, const struct dbres *res,
+    int row, int c)
+{
+	struct jw *w = &a->jw;
+	int64_t id = dbres_i64(res, row, c);
+
+	if (dbres_isnull(res, row, c)) {
+		jw_null(w, key);
+		return;
+	}
+	jw_obj(w, key);
+	jw_i64(w, "id", id);
+	jw_strf(w, "url", "%s/patches/%lld/checks/%lld/", a->prefix,
+	    (long long)dbres_i64(res, row, c + 1), (long long)id);
+	jw_time(w, "date", col(res, row, c + 2));
+	jw_str(w, "state", api_check_state((int)dbres_i64(res, row, c + 3)));
+	jw_str(w, "target_url", col(res, row, c + 4));
+	jw_str(w, "context", col(res, row, c + 5));
+	jw_obj_end(w);
+}
+
+/* Stored headers ------------------------------------------------------------ */
+
+struct hdr {
+	const char	*name;
+	size_t		 nlen;
+	const char	*val;
+	size_t		 vlen;
+};
+
+/* A header line for Python's feedparser: name chars then ':'. */
+static int
+header_line(const char *p, const char *e)
+{
+	const char *s = p;
+
+	while (p < e && *p >= 0x21 && *p <= 0x7e && *p != ':')
+		p++;
+	return p < e && *p == ':' && p > s;
+}
+
+/*
+ * Split a stored header block as Python's email parser (compat32) does:
+ * a line starting with a blank continues the previous header, the value
+ * is the rest of the first line with leading blanks dropped plus the
+ * continuation lines as they are (line breaks kept, the final one
+ * dropped); a line that is neither ends the headers.
+ */
+static struct hdr *
+headers_split(struct api *a, const char *block, int *np)
+{
+	const char *p = block, *e, *le;
+	struct hdr *h;
+	int n = 0, max = 1;
+
+	*np = 0;
+	if (block == NULL)
+		return NULL;
+	for (e = block; *e != '\0'; e++)
+		if (*e == '\n')
+			max++;
+	h = ARENA_NEW(a->r->arena, struct hdr, max);
+	while (*p != '\0') {
+		le = strchr(p, '\n');
+		if (le == NULL)
+			le = p + strlen(p);
+		if (p == le || (le - p == 1 && *p == '\r'))
+			break;			/* blank line: end of headers */
+		if (*p == ' ' || *p == '\t') {
+			if (n > 0)		/* continuation */
+				h[n - 1].vlen = (size_t)(le - h[n - 1].val);
+		} else if (header_line(p, le)) {
+			const char *c = memchr(p, ':', (size_t)(le - p));
+
+			h[n].name = p;
+			h[n].nlen = (size_t)(c - p);
+			c++;
+			while (c < le && (*c == ' ' || *c == '\t'))
+				c++;
+			h[n].val = c;
+			h[n].vlen = (size_t)(le - c);
+			n++;
+		} else if (n == 0 && strncmp(p, "From ", 5) == 0) {
+			;			/* unix From line */
+		} else if (*p == ':') {
+			;			/* no name: skipped */
+		} else
+			break;
+		if (*le == '\0')
+			break;
+		p = le + 1;
+	}
+	/* Trailing CR/LF of each value go, as in header_source_parse. */
+	for (int i = 0; i < n; i++)
+		while (h[i].vlen > 0 && (h[i].val[h[i].vlen - 1] == '\n' ||
+		    h[i].val[h[i].vlen - 1] == '\r'))
+			h[i].vlen--;
+	*np = n;
+	return h;
+}
+
+void
+api_headers(struct api *a, const char *key, const char *block)
+{
+	struct jw *w = &a->jw;
+	struct hdr *h;
+	int n, i, j, k, cnt;
+
+	h = headers_split(a, block, &n);
+	jw_obj(w, key);
+	for (i = 0; i < n; i++) {
+		/* Each distinct name once, at its first place. */
+		for (j = 0; j < i; j++)
+			if (h[j].nlen == h[i].nlen &&
+			    memcmp(h[j].name, h[i].name, h[i].nlen) == 0)
+				break;
+		if (j < i)
+			continue;
+		cnt = 0;
+		for (k = 0; k < n; k++)
+			if (h[k].nlen == h[i].nlen &&
+			    strncasecmp(h[k].name, h[i].name, h[i].nlen) == 0)
+				cnt++;
+		jw_keyn(w, h[i].name, h[i].nlen);
+		if (cnt == 1) {
+			json_quote(w->b, h[i].val, h[i].vlen);
+			continue;
+		}
+		buf_addc(w->b, '[');
+		for (k = 0, j = 0; k < n; k++) {
+			if (h[k].nlen != h[i].nlen ||
+			    strncasecmp(h[k].name, h[i].name, h[i].nlen) != 0)
+				continue;
+			if (j++ > 0)
+				buf_addc(w->b, ',');
+			json_quote(w->b, h[k].val, h[k].vlen);
+		}
+		buf_addc(w->b, ']');
+	}
+	jw_obj_end(w);
+}
+
+const char *
+api_header_subject(struct api *a, const char *block)
+{
+	struct hdr *h;
+	int n, i;
+
+	h = headers_split(a, block, &n);
+	for (i = 0; i < n; i++)
+		if (h[i].nlen == 7 && strncasecmp(h[i].name, "Subject", 7) == 0)
+			return arena_strndup(a->r->arena, h[i].val, h[i].vlen);
+	return "";
+}
+
+/*
+ * parser.clean_subject()'s prefixes: drop one leading Re:/Fw:/Fwd:,
+ * squeeze blanks, then peel "[a,b c]" groups off the front; every token
+ * but "PATCH" (any case) is a prefix.
+ */
+void
+api_prefixes(struct api *a, const char *key, const char *name)
+{
+	struct jw *w = &a->jw;
+	struct buf *b = a->tmp;
+	const char *p;
+	size_t i = 0;
+
+	buf_reset(b);
+	p = name != NULL ? name : "";
+	if ((strncasecmp(p, "re", 2) == 0 && (p[2] == ':' || isspace((unsigned char)p[2]))) ||
+	    (strncasecmp(p, "fw", 2) == 0 && (p[2] == ':' || isspace((unsigned char)p[2]))) ||
+	    (strncasecmp(p, "fwd", 3) == 0 && (p[3] == ':' || isspace((unsigned char)p[3])))) {
+		p += strncasecmp(p, "fwd", 3) == 0 &&
+		    (p[3] == ':' || isspace((unsigned char)p[3])) ? 4 : 3;
+		while (isspace((unsigned char)*p))
+			p++;
+	}
+	/* normalise_space */
+	for (; *p != '\0'; p++) {
+		if (isspace((unsigned char)*p)) {
+			if (b->len > 0 && b->s[b->len - 1] != ' ')
+				buf_addc(b, ' ');
+		} else
+			buf_addc(b, *p);
+	}
+	jw_arr(w, key);
+	while (i < b->len && b->s[i] == '[') {
+		const char *close = memchr(b->s + i, ']', b->len - i);
+		size_t j, end;
+
+		if (close == NULL)
+			break;
+		end = (size_t)(close - b->s);
+		for (j = i + 1; j < end; ) {
+			size_t t = j;
+
+			while (t < end && b->s[t] != ',' && b->s[t] != ' ')
+				t++;
+			if (t > j && !(t - j == 5 &&
+			    strncasecmp(b->s + j, "patch", 5) == 0))
+				jw_strn(w, NULL, b->s + j, t - j);
+			j = t + 1;
+		}
+		i = end + 1;
+		while (i < b->len && b->s[i] == ' ')
+			i++;
+	}
+	jw_arr_end(w);
+}
+
+void
+api_param_search(struct api *a, struct dbparam *p)
+{
+	const char **terms;
+	int n;
+
+	terms = api_search_terms(a, &n);
+	p[0] = n > 0 ? DB_STR(terms[0]) : DB_NULL;
+	p[1] = n > 1 ? DB_STR(api_pg_strs(a, terms, n)) : DB_NULL;
+}
