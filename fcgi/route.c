@@ -116,6 +116,17 @@ static const struct route routes[] = {
 	    api_check_create, ROUTE_API | ROUTE_DB, API_VERSION_MIN, "Checks" },
 	{ HTTP_PATCH, "/api/{version}/patches/{id:int}/checks/{cid:int}/",
 	    api_check_update, ROUTE_API | ROUTE_DB, 14, "Check" },
+	{ HTTP_GET, "/api/{version}/bundles/", api_bundle_list,
+	    ROUTE_API | ROUTE_DB, API_VERSION_MIN, "Bundle List" },
+	{ HTTP_POST, "/api/{version}/bundles/", api_bundle_create,
+	    ROUTE_API | ROUTE_DB, API_VERSION_MIN, "Bundle List" },
+	{ HTTP_GET, "/api/{version}/bundles/{id:int}/", api_bundle_detail,
+	    ROUTE_API | ROUTE_DB, API_VERSION_MIN, "Bundle Detail" },
+	{ HTTP_PUT | HTTP_PATCH, "/api/{version}/bundles/{id:int}/",
+	    api_bundle_update, ROUTE_API | ROUTE_DB, API_VERSION_MIN,
+	    "Bundle Detail" },
+	{ HTTP_DELETE, "/api/{version}/bundles/{id:int}/", api_bundle_delete,
+	    ROUTE_API | ROUTE_DB, API_VERSION_MIN, "Bundle Detail" },
 
 	/* Downloads the API links to (download.c). */
 	{ HTTP_GET, "/project/{linkname}/patch/{msgid}/mbox/", dl_patch_mbox,
