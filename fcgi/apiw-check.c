@@ -24,7 +24,6 @@ enum {
 	ST_CW_EVENT,
 	ST_CW_GET,
 	ST_CW_UPDATE,
-	ST_CW_SHOW,
 	ST_CW__MAX
 };
 
@@ -49,53 +48,29 @@ static const struct stmt_def stmts[ST_CW__MAX] = {
 	    " target_url = CASE WHEN $3::boolean THEN $4 ELSE target_url END,"
 	    " description = CASE WHEN $5::boolean THEN $6 ELSE description END"
 	    " WHERE id = $1", 6 },
-	[ST_CW_SHOW] = { "cw_show",
-	    "SELECT c.id, c.patch_id, c.date, c.state, c.target_url,"
-	    " c.context, c.description, u.id, u.username, u.first_name,"
-	    " u.last_name, u.email FROM ci_check c"
-	    " LEFT JOIN auth_user u ON u.id = c.user_id WHERE c.id = $1", 1 },
 };
 
 static const char *const state_labels[] = {
 	"pending", "success", "warning", "fail",
 };
 
-/* The check object of spec 8. */
+/* The check, as the read side writes it; 201 adds its Location. */
 static int
 show(struct req *r, int64_t cid, int status)
 {
-	struct json_object *o, *u;
-	struct dbres *res;
-	int64_t pid;
+	int64_t pid = 0;
 	int st;
 
-	if ((res = db_run(r->db, &stmts[ST_CW_SHOW], DB_I64(cid))) == NULL)
-		return apiw_dberr(r);
-	pid = dbres_i64(res, 0, 1);
-	o = json_object_new_object();
-	json_add_i64(o, "id", cid);
-	json_add_str(o, "url", apiw_url(r, "patches/%lld/checks/%lld/",
-	    (long long)pid, (long long)cid));
-	if (dbres_isnull(res, 0, 7))
-		json_add_null(o, "user");
-	else {
-		u = json_object_new_object();
-		json_add_i64(u, "id", dbres_i64(res, 0, 7));
-		json_add_str(u, "url", apiw_url(r, "users/%lld/",
-		    (long long)dbres_i64(res, 0, 7)));
-		json_add_str(u, "username", dbres_str(res, 0, 8));
-		json_add_str(u, "first_name", dbres_str(res, 0, 9));
-		json_add_str(u, "last_name", dbres_str(res, 0, 10));
-		json_add_str(u, "email", dbres_str(res, 0, 11));
-		json_object_object_add(o, "user", u);
+	req_param_i64(r, "id", &pid);
+	if (req_param(r, "cid") == NULL && r->nparams < ROUTE_MAXPARAMS) {
+		r->params[r->nparams].name = "cid";
+		r->params[r->nparams].i = cid;
+		r->params[r->nparams].s = arena_printf(r->arena, "%lld",
+		    (long long)cid);
+		r->nparams++;
 	}
-	json_add_pgtime(o, "date", dbres_str(res, 0, 2));
-	st = (int)dbres_i64(res, 0, 3);
-	json_add_str(o, "state", st >= 0 && st <= 3 ? state_labels[st] : NULL);
-	json_add_str(o, "target_url", dbres_str(res, 0, 4));
-	json_add_str(o, "context", dbres_str(res, 0, 5));
-	json_add_str(o, "description", dbres_str(res, 0, 6));
-	json_put(r, o);
+	if ((st = api_check_detail(r)) != 200)
+		return st;
 	if (status == 201)
 		resp_header(r, "Location", "%s", apiw_url(r,
 		    "patches/%lld/checks/%lld/", (long long)pid, (long long)cid));

@@ -297,6 +297,7 @@ int	 api_user_update(struct req *);
 int	 api_patch_update(struct req *);
 int	 api_check_create(struct req *);
 int	 api_check_update(struct req *);
+int	 api_project_update(struct req *);
 int	 api_patch_comment_update(struct req *);
 int	 api_cover_comment_update(struct req *);
 int	 api_series_update(struct req *);

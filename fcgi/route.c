@@ -107,6 +107,9 @@ static const struct route routes[] = {
 	/* End of the REST API reads. */
 
 	/* The API's writes (apiw-*.c). */
+	{ HTTP_PUT | HTTP_PATCH, "/api/{version}/projects/{id}/",
+	    api_project_update, ROUTE_API | ROUTE_DB, API_VERSION_MIN,
+	    "Project Detail" },
 	{ HTTP_PUT | HTTP_PATCH, "/api/{version}/users/{id:int}/",
 	    api_user_update, ROUTE_API | ROUTE_DB | ROUTE_LOGIN,
 	    API_VERSION_MIN, "User" },
