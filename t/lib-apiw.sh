@@ -12,13 +12,15 @@
 #	json_get KEY...       a value of ./body (jq-like path: a.b.0.c)
 #
 # The fixture: project "net" (id 1, list net@lists.example.org) and
-# project "other" (id 2); users maint (maintainer of net), deleg
-# (maintainer of net too: delegates must be), sub (linked to the person
-# who sent the patches), user (nobody in particular), admin (is_admin,
-# maintains nothing), inactive; a token each, in $TOK_<NAME>; all with the
-# password "secret" (a pbkdf2_sha256 hash at the iterations we make, so no
-# re-hash happens).  Patches 1..3 form series 1 of net (numbers 1-3),
-# patch 4 is in "other", all sent by person 1 (sub's address).
+# project "other" (id 2); users maint (1, maintainer of net), deleg (2,
+# maintainer of other, delegate of patch 2 of net), sub (3, linked to
+# person 1, who sent the patches and the cover), user (4, nobody in
+# particular), admin (5, is_admin, maintains nothing), inactive (6), rev
+# (7, linked to person 3, who wrote the comments); a token each, in
+# $TOK_<NAME>; all with the password "secret" (a pbkdf2_sha256 hash at
+# the iterations we make, so no re-hash happens).  Patches 1..3 form
+# series 1 of net (numbers 1-3) with cover 1; patch 4 is in "other".
+# Patch comment 1 (on patch 2) and cover comment 1 carry review trailers.
 
 # pbkdf2_sha256 of "secret", 1,000,000 iterations, a 22-character salt.
 APIW_SECRET_HASH='pbkdf2_sha256$1000000$abcdefghijklmnopqrstuv$tW94pSigUM2AlIkWSQO4yVeVgz1Hy8/tw6HFhR010Gk='
@@ -58,14 +60,15 @@ INSERT INTO auth_user (id, username, email, first_name, last_name, password,
 	(3, 'sub', 'sub@example.com', 'Sub', 'Mitter', '$APIW_SECRET_HASH', false, true),
 	(4, 'user', 'user@example.org', '', '', '$APIW_SECRET_HASH', false, true),
 	(5, 'admin', 'admin@example.org', '', '', '$APIW_SECRET_HASH', true, true),
-	(6, 'inactive', 'inactive@example.org', '', '', '$APIW_SECRET_HASH', false, false);
+	(6, 'inactive', 'inactive@example.org', '', '', '$APIW_SECRET_HASH', false, false),
+	(7, 'rev', 'rev@example.org', '', '', '$APIW_SECRET_HASH', false, true);
 SELECT setval(pg_get_serial_sequence('auth_user', 'id'), 100);
 SELECT setval(pg_get_serial_sequence('project', 'id'), 100);
-INSERT INTO project_maintainer (project_id, user_id) VALUES (1, 1), (1, 2), (2, 2);
+INSERT INTO project_maintainer (project_id, user_id) VALUES (1, 1), (2, 2);
 INSERT INTO person (id, email, name, user_id) VALUES
 	(1, 'sub@example.com', 'Sub Mitter', 3),
 	(2, 'other@example.com', 'Jörg Doe', NULL),
-	(3, 'rev@example.org', 'A. Reviewer', NULL);
+	(3, 'rev@example.org', 'A. Reviewer', 7);
 SELECT setval(pg_get_serial_sequence('person', 'id'), 100);
 INSERT INTO series (id, project_id, name, date, submitter_id, version, total)
 VALUES (1, 1, 'net: foo fixes', '2024-05-01 10:11:10', 1, 2, 3);
@@ -86,8 +89,26 @@ INSERT INTO patch (id, project_id, msgid, date, name, submitter_id, state_id,
 	 E'From: Sub Mitter <sub@example.com>\nSubject: [PATCH] other: thing\nMessage-Id: <4-a@example.com>',
 	 E'Thing.\n', E'diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n', NULL);
 SELECT setval(pg_get_serial_sequence('patch', 'id'), 100);
+UPDATE patch SET delegate_id = 2 WHERE id = 2;
+INSERT INTO cover (id, project_id, msgid, date, name, submitter_id, headers,
+	content) VALUES (1, 1, '<0-a@example.com>', '2024-05-01 10:11:10',
+	'[v2,0/3] net: foo fixes', 1,
+	E'From: Sub Mitter <sub@example.com>\nSubject: [PATCH v2 0/3] net: foo fixes\nMessage-Id: <0-a@example.com>\nDate: Wed,  1 May 2024 10:11:10 +0000',
+	E'These fix foo.\n');
+SELECT setval(pg_get_serial_sequence('cover', 'id'), 100);
+UPDATE series SET cover_letter_id = 1 WHERE id = 1;
+INSERT INTO patch_comment (id, patch_id, msgid, date, submitter_id, headers,
+	content) VALUES (1, 2, '<r1@example.org>', '2024-05-02 08:00:00', 3,
+	E'From: A. Reviewer <rev@example.org>\nSubject: Re: [PATCH v2 2/3] net: fix bar\nMessage-Id: <r1@example.org>',
+	E'Looks good.\n\nReviewed-by: A. Reviewer <rev@example.org>\n');
+SELECT setval(pg_get_serial_sequence('patch_comment', 'id'), 100);
+INSERT INTO cover_comment (id, cover_id, msgid, date, submitter_id, headers,
+	content) VALUES (1, 1, '<r0@example.org>', '2024-05-02 08:00:00', 3,
+	E'From: A. Reviewer <rev@example.org>\nSubject: Re: [PATCH v2 0/3] net: foo fixes\nMessage-Id: <r0@example.org>',
+	E'For the series:\nAcked-by: A. Reviewer <rev@example.org>\n');
+SELECT setval(pg_get_serial_sequence('cover_comment', 'id'), 100);
 EOF
-	for u in maint deleg sub user admin inactive; do
+	for u in maint deleg sub user admin inactive rev; do
 		sql -c "INSERT INTO auth_token (key, user_id)
 			SELECT '$(apiw_tok $u)', id FROM auth_user
 			WHERE username = '$u'" || return 1
@@ -98,6 +119,7 @@ EOF
 	TOK_USER=$(apiw_tok user)
 	TOK_ADMIN=$(apiw_tok admin)
 	TOK_INACTIVE=$(apiw_tok inactive)
+	TOK_REV=$(apiw_tok rev)
 }
 
 apiw_setup() {
