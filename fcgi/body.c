@@ -263,6 +263,37 @@ mt_match(const char *req, const char *parser)
 	return 1;
 }
 
+/* NaN or an infinity anywhere in v (Python's strict JSON refuses them). */
+static int
+nonfinite(struct json_object *v)
+{
+	size_t i, n;
+	double d;
+
+	switch (json_object_get_type(v)) {
+	case json_type_double:
+		d = json_object_get_double(v);
+		return d != d || d > 1.7976931348623157e308 ||
+		    d < -1.7976931348623157e308;
+	case json_type_array:
+		n = json_object_array_length(v);
+		for (i = 0; i < n; i++)
+			if (nonfinite(json_object_array_get_idx(v, i)))
+				return 1;
+		return 0;
+	case json_type_object: {
+		json_object_object_foreach(v, k, val) {
+			(void)k;
+			if (nonfinite(val))
+				return 1;
+		}
+		return 0;
+	}
+	default:
+		return 0;
+	}
+}
+
 static int
 parse_json(struct req *r, struct body *b)
 {
@@ -298,6 +329,9 @@ parse_json(struct req *r, struct body *b)
 			return resp_error(r, 400, arena_printf(r->arena,
 			    "JSON parse error - extra data at offset %zu",
 			    end));
+	if (o != NULL && nonfinite(o))
+		return resp_error(r, 400, "JSON parse error - Out of range "
+		    "float values are not JSON compliant");
 	if (!json_object_is_type(o, json_type_object)) {
 		static const char *const names[] = {
 			[json_type_null] = "NoneType",

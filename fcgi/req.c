@@ -192,6 +192,60 @@ has_ctl(const char *s)
 	return 0;
 }
 
+/*
+ * s[0..n) as valid UTF-8: each invalid sequence becomes U+FFFD, as
+ * Python decodes with errors="replace"; a NUL ends the string.  Returns
+ * s itself when it was valid, else a copy in the arena.
+ */
+static char *
+utf8_replace(struct arena *a, char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	char *out, *w;
+	size_t i = 0, k, len;
+	unsigned c;
+	int bad = 0;
+
+	n = strnlen(s, n);
+	for (;;) {
+		out = w = bad ? arena_alloc(a, 3 * n + 1) : NULL;
+		for (i = 0; i < n; i += len) {
+			c = p[i];
+			len = c < 0x80 ? 1 : (c >= 0xc2 && c <= 0xdf) ? 2 :
+			    (c >= 0xe0 && c <= 0xef) ? 3 :
+			    (c >= 0xf0 && c <= 0xf4) ? 4 : 0;
+			for (k = 1; len > 1 && k < len; k++)
+				if (i + k >= n || (p[i + k] & 0xc0) != 0x80 ||
+				    (k == 1 && ((c == 0xe0 && p[i + 1] < 0xa0) ||
+				    (c == 0xed && p[i + 1] > 0x9f) ||
+				    (c == 0xf0 && p[i + 1] < 0x90) ||
+				    (c == 0xf4 && p[i + 1] > 0x8f))))
+					break;
+			if (len == 0 || k < len) {
+				if (!bad)
+					break;
+				memcpy(w, "\xef\xbf\xbd", 3);
+				w += 3;
+				len = len == 0 ? 1 : k;
+				continue;
+			}
+			if (bad) {
+				memcpy(w, p + i, len);
+				w += len;
+			}
+		}
+		if (bad) {
+			*w = '\0';
+			return out;
+		}
+		if (i >= n) {
+			s[n] = '\0';
+			return s;
+		}
+		bad = 1;
+	}
+}
+
 /* Split "k=v&k2=v2" into decoded pairs (sep '&'), or cookies (sep ';'). */
 static size_t
 parse_pairs(struct arena *a, const char *src, int sep, int plus,
@@ -223,8 +277,9 @@ parse_pairs(struct arena *a, const char *src, int sep, int plus,
 		else
 			eq = p + strlen(p);
 		if (plus >= 0) {
-			url_decode(p, plus);
-			url_decode(eq, plus);
+			/* Django decodes with errors="replace". */
+			p = utf8_replace(a, p, url_decode(p, plus));
+			eq = utf8_replace(a, eq, url_decode(eq, plus));
 		}
 		kv[i].key = p;
 		kv[i].val = eq;

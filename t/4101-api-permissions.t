@@ -13,7 +13,9 @@ sql -c "INSERT INTO ci_check (id, patch_id, user_id, state, context)
 	VALUES (1, 2, 1, 0, 'ci')" >/dev/null
 sql -c "INSERT INTO bundle (id, owner_id, project_id, name, public)
 	VALUES (1, 4, 1, 'pub', true), (2, 4, 1, 'priv', false)" >/dev/null
-sql -c "INSERT INTO bundle_patch VALUES (1, 1, 1), (2, 1, 1)" >/dev/null
+sql -c "INSERT INTO bundle_patch VALUES (1, 1, 1), (2, 1, 1);
+	SELECT setval(pg_get_serial_sequence('ci_check', 'id'), 100);
+	SELECT setval(pg_get_serial_sequence('bundle', 'id'), 100)" >/dev/null
 
 ROLES="anon user sub deleg maint admin rev"
 
