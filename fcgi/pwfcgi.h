@@ -124,6 +124,8 @@ enum route_flags {
 	ROUTE_DB	= 1 << 1,	/* needs the database (503 if down) */
 	ROUTE_LOGIN	= 1 << 2,	/* DRF IsAuthenticated: anonymous is a
 					   403, before the method is checked */
+	ROUTE_NOSLASH	= 1 << 3,	/* served without the trailing slash
+					   too, not redirected */
 };
 
 struct route {
@@ -298,6 +300,8 @@ int	 api_patch_update(struct req *);
 int	 api_check_create(struct req *);
 int	 api_check_update(struct req *);
 int	 api_project_update(struct req *);
+int	 api_openapi(struct req *);
+int	 api_docs(struct req *);
 int	 api_patch_comment_update(struct req *);
 int	 api_cover_comment_update(struct req *);
 int	 api_series_update(struct req *);

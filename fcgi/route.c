@@ -106,6 +106,11 @@ static const struct route routes[] = {
 #undef API_LOGIN
 	/* End of the REST API reads. */
 
+	/* The API's description (api-docs.c). */
+	{ HTTP_GET, "/api/openapi.json/", api_openapi, ROUTE_NOSLASH, 0,
+	    "OpenAPI" },
+	{ HTTP_GET, "/api/docs/", api_docs, ROUTE_NOSLASH, 0, "API docs" },
+
 	/* The API's writes (apiw-*.c). */
 	{ HTTP_PUT | HTTP_PATCH, "/api/{version}/projects/{id}/",
 	    api_project_update, ROUTE_API | ROUTE_DB, API_VERSION_MIN,
@@ -517,7 +522,7 @@ route_dispatch(struct req *r)
 		/* No trailing slash: Django's APPEND_SLASH. */
 		allow = select_route(r, ps, n, want, &chosen, &any, &flags);
 		if (allow != 0 && (r->method == HTTP_GET ||
-		    r->method == HTTP_HEAD)) {
+		    r->method == HTTP_HEAD) && !(flags & ROUTE_NOSLASH)) {
 			r->route = any->r;
 			r->status = resp_redirect(r, 301, *r->query ?
 			    arena_printf(r->arena, "%s/?%s", r->path, r->query) :
