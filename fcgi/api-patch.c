@@ -51,9 +51,9 @@
  */
 #define PATCH_CHECK(pid) \
 	"coalesce((SELECT CASE max(CASE x.state WHEN 3 THEN 4 WHEN 2 THEN 3" \
-	" WHEN 0 THEN 2 ELSE 1 END) WHEN 4 THEN 3 WHEN 3 THEN 2 WHEN 2 THEN 0" \
-	" WHEN 1 THEN 1 END FROM (SELECT DISTINCT ON (c.context, c.user_id)" \
-	" c.state FROM ci_check c WHERE c.patch_id = " pid \
+	" WHEN 0 THEN 2 ELSE 1 END) WHEN 4 THEN 3 WHEN 3 THEN 2 WHEN 1 THEN 1" \
+	" ELSE 0 END FROM (SELECT DISTINCT ON (c.context, c.user_id) c.state" \
+	" FROM ci_check c WHERE c.patch_id = " pid \
 	" ORDER BY c.context, c.user_id, c.date DESC, c.id DESC) x), 0)"
 
 /* $18 sort key as text, $19 id; $20 limit, $21 offset. */

@@ -168,6 +168,8 @@ api_project_detail(struct req *r)
 
 	if ((st = api_begin(r, &a)) != 0)
 		return st;
+	if (!api_utf8_valid(key))
+		return api_not_found(&a, "Project");
 	if (api_parse_int(key, &id) == -1)
 		id = 0;
 	res = db_run(r->db, &stmts[ST_DETAIL], DB_I64(id), DB_STR(key));

@@ -43,6 +43,7 @@
 #include <time.h>
 
 #include "arena.h"
+#include "auth.h"
 #include "conf.h"
 #include "db.h"
 #include "json.h"
@@ -452,6 +453,53 @@ api_mbox_url(struct api *a, const char *key, const char *kind,
 
 /* Query parameters ------------------------------------------------------ */
 
+/* Is s well-formed UTF-8 (no overlongs, no surrogates)? */
+int
+api_utf8_valid(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p != '\0') {
+		int len, i;
+
+		if (*p < 0x80) {
+			p++;
+			continue;
+		}
+		if (*p >= 0xc2 && *p <= 0xdf)
+			len = 2;
+		else if (*p >= 0xe0 && *p <= 0xef)
+			len = 3;
+		else if (*p >= 0xf0 && *p <= 0xf4)
+			len = 4;
+		else
+			return 0;
+		for (i = 1; i < len; i++)
+			if ((p[i] & 0xc0) != 0x80)
+				return 0;
+		if ((*p == 0xe0 && p[1] < 0xa0) || (*p == 0xed && p[1] >= 0xa0) ||
+		    (*p == 0xf0 && p[1] < 0x90) || (*p == 0xf4 && p[1] >= 0x90))
+			return 0;
+		p += len;
+	}
+	return 1;
+}
+
+/*
+ * Filter values that are not UTF-8 can match nothing (Django reads them
+ * with U+FFFD in place of the bad bytes): they make the list empty, and
+ * never reach the database, which would refuse them.
+ */
+static const char *
+filter_value(struct api *a, const char *v)
+{
+	if (v != NULL && !api_utf8_valid(v)) {
+		a->bad_input = 1;
+		return "";
+	}
+	return v;
+}
+
 const char **
 api_args(struct api *a, const char *key, int *n)
 {
@@ -463,15 +511,14 @@ api_args(struct api *a, const char *key, int *n)
 	v = ARENA_NEW(a->r->arena, const char *, r->nargs + 1);
 	for (i = 0; i < r->nargs; i++)
 		if (strcmp(r->args[i].key, key) == 0 && *r->args[i].val != '\0')
-			v[k++] = r->args[i].val;
+			v[k++] = filter_value(a, r->args[i].val);
 	*n = k;
 	return v;
 }
 
-const char *
-api_arg(struct api *a, const char *key)
+static const char *
+arg_last(const struct req *r, const char *key)
 {
-	const struct req *r = a->r;
 	const char *v = NULL;
 	size_t i;
 
@@ -479,6 +526,12 @@ api_arg(struct api *a, const char *key)
 		if (strcmp(r->args[i].key, key) == 0)
 			v = r->args[i].val;
 	return v;
+}
+
+const char *
+api_arg(struct api *a, const char *key)
+{
+	return filter_value(a, arg_last(a->r, key));
 }
 
 int
@@ -1056,12 +1109,12 @@ api_list_begin(struct api *a, struct api_list *l, const struct api_listdef *d)
 	memset(l, 0, sizeof(*l));
 	l->def = d;
 	l->per_page = c->http.page_size;
-	if ((v = api_arg(a, "per_page")) != NULL &&
+	if ((v = arg_last(a->r, "per_page")) != NULL &&
 	    api_parse_int(v, &n) == 0 && n > 0)
 		l->per_page = n > c->http.max_page_size ?
 		    c->http.max_page_size : (int)n;
 	l->page = 1;
-	v = api_arg(a, "page");
+	v = arg_last(a->r, "page");
 	if (v != NULL && *v != '\0') {
 		if (strcmp(v, "last") == 0) {
 			l->last = 1;
@@ -1074,7 +1127,7 @@ api_list_begin(struct api *a, struct api_list *l, const struct api_listdef *d)
 	l->order = 0;
 	l->desc = d->default_desc;
 	/* The first allowed field of ?order= wins (see docs/api.md). */
-	if ((v = api_arg(a, "order")) != NULL) {
+	if ((v = arg_last(a->r, "order")) != NULL) {
 		const char *p = v;
 
 		while (*p != '\0') {
@@ -1239,7 +1292,7 @@ api_list_run(struct api *a, struct api_list *l)
 	size_t klen;
 	int st, fresh = 0;
 
-	if (l->empty) {
+	if (l->empty || a->bad_input) {
 		l->count = 0;
 		set_pages(l);
 		if (l->last)

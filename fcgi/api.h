@@ -83,6 +83,7 @@ struct api {
 	int64_t		 user_id;	/* 0: anonymous */
 	struct jw	 jw;
 	struct buf	*tmp;		/* scratch, in the arena */
+	int		 bad_input;	/* a filter value was not UTF-8 */
 };
 
 /* Does the request's version have what appeared in v (11 for 1.1)? */
@@ -105,6 +106,11 @@ const char *api_archive_url(struct api *, const char *fmt, const char *msgid);
 
 /* Query parameters ----------------------------------------------------- */
 
+/*
+ * Filter values.  A value that is not UTF-8 comes back as "" and sets
+ * a->bad_input, which makes api_list_run() answer an empty list.
+ */
+int	 api_utf8_valid(const char *);
 /* All non-empty values of key, in order; *n is their number. */
 const char **api_args(struct api *, const char *key, int *n);
 /* The last value of key (Django's QueryDict.get), or NULL if absent. */
