@@ -40,6 +40,19 @@ test_expect_success 'form: a later check of another context warns' '
 	test "$(check_of 1)" = warning
 '
 
+test_expect_success 'multipart/form-data, as curl -F sends it; files are ignored' '
+	printf -- "--XyZ\r\nContent-Disposition: form-data; name=\"state\"\r\n\r\nwarning\r\n--XyZ\r\nContent-Disposition: form-data; name=\"description\"; filename=\"log.txt\"\r\nContent-Type: text/plain\r\n\r\nignored\r\n--XyZ\r\nContent-Disposition: form-data; name=\"context\"\r\n\r\nmulti\r\n--XyZ--\r\n" >mp &&
+	PW_BODY=$(cat mp) api POST /api/patches/3/checks/ \
+		CONTENT_TYPE="multipart/form-data; boundary=XyZ" &&
+	test_expect_status 201 &&
+	test "$(json_get context)" = multi &&
+	test "$(json_get state)" = warning &&
+	test "$(json_get description)" = null &&
+	PW_BODY="junk" api POST /api/patches/3/checks/ \
+		CONTENT_TYPE="multipart/form-data; boundary=XyZ" &&
+	test_expect_status 400
+'
+
 test_expect_success 'the newest check per (user, context) counts' '
 	apif POST /api/patches/1/checks/ "state=3&context=build-x86_64" &&
 	test_expect_status 201 &&
@@ -66,7 +79,7 @@ test_expect_success 'the check list has the whole history, and a default context
 	python3 -c "import json; print(len(json.load(open(\"body\"))))" >n &&
 	test "$(cat n)" = 6 &&
 	test "$(sql -c "SELECT count(*) FROM event WHERE category = \$\$check-created\$\$
-		AND created_check_id IS NOT NULL AND actor_id IS NOT NULL")" = 7
+		AND created_check_id IS NOT NULL AND actor_id IS NOT NULL")" = 8
 '
 
 test_expect_success 'bad checks: DRF messages, nothing stored' '
