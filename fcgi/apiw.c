@@ -1,6 +1,6 @@
 /*
- * Small things the write handlers share: URLs of API objects, and the
- * status a database failure becomes.
+ * Small things the write handlers share: URLs of API objects, the status
+ * a database failure becomes, and Django's URL validation.
  */
 #include <stdarg.h>
 #include <stdlib.h>

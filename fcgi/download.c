@@ -274,8 +274,6 @@ dl_patch_mbox(struct req *r)
 	size_t n = 0, i;
 	int first = 1;
 
-	if (auth_optional(r) != 0)
-		return 503;
 	res = db_run(r->db, &stmts[ST_DL_PATCH_BY_MSGID],
 	    DB_STR(req_param(r, "linkname")),
 	    DB_STR(msgid_of(r, req_param(r, "msgid"))));

@@ -20,7 +20,9 @@
  *     away after half a page) still becomes a clean error response: the
  *     half-written body is discarded by resp_error().
  *  4. req_finish(): headers then body go out in one write (HEAD drops the
- *     body but keeps Content-Length), then the arena is reset.
+ *     body but keeps Content-Length), then the arena is reset.  A large
+ *     download instead sends its headers early with resp_stream() and
+ *     its body in pieces; its status is fixed from then on.
  *
  * Handlers never exit and never write to the client themselves.  Strings
  * in struct req point into the arena or into the FastCGI parameter block
