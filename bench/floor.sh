@@ -46,9 +46,11 @@ if [ "$(id -u)" = 0 ]; then
 	chown "$user" "$W"
 fi
 
-used=$(ss -Htln 2>/dev/null | awk '{ n = split($4, a, ":"); print a[n] }')
+# A free port below the ephemeral range, which wrk's connections use.
+lo=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+used=$(ss -Htan 2>/dev/null | awk '{ n = split($4, a, ":"); print a[n] }')
 while :; do
-	PORT=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000))
+	PORT=$((10000 + $(od -An -N2 -tu2 /dev/urandom) % (lo - 10000)))
 	printf '%s\n' "$used" | grep -qx "$PORT" || break
 done
 URL=http://127.0.0.1:$PORT

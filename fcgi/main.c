@@ -18,6 +18,7 @@
  * Nothing else manages the pool: spawn-fcgi does not restart a worker
  * that dies, and a lost worker would be lost capacity.
  */
+#include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -25,12 +26,14 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -43,14 +46,6 @@
 #include "migrate.h"
 #include "xalloc.h"
 #include "pwfcgi.h"
-
-#define EX_OK_		0
-#define EX_USAGE_	64
-#define EX_SOFTWARE_	70
-#define EX_OSERR_	71
-#define EX_NOUSER_	67
-#define EX_NOPERM_	77
-#define EX_CONFIG_	78
 
 struct conf conf;
 
@@ -67,7 +62,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: pw.fcgi [-nv] [-c file] [-m mode] "
 	    "[-s socket] [-u user] [-w workers]\n");
-	exit(EX_USAGE_);
+	exit(EX_USAGE);
 }
 
 /*
@@ -135,7 +130,7 @@ serve_cgi(void)
 	req_cleanup(&req);
 	worker_teardown();
 	conf_release(&conf);
-	return EX_OK_;
+	return EX_OK;
 }
 
 static void
@@ -153,57 +148,113 @@ sig_set(int sig, void (*fn)(int))
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = fn;
 	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = 0;	/* no SA_RESTART: accept() must return */
+	sa.sa_flags = SA_RESTART;
 	sigaction(sig, &sa, NULL);
+}
+
+/*
+ * A worker.  SIGTERM, SIGINT and SIGHUP (stop; the supervisor replaces
+ * a worker after SIGHUP) stay blocked except while the worker waits for
+ * a connection in epoll_pwait(): an idle worker leaves at once, a busy
+ * one after its request, and no signal ever interrupts a request (a
+ * select() inside libfcgi's accept would drop the connection on EINTR).
+ *
+ * The listening socket is non-blocking.  A worker first tries to accept;
+ * only when no connection is waiting does it sleep in epoll_pwait(),
+ * registered with EPOLLEXCLUSIVE so that one connection wakes one idle
+ * worker.  Under load a worker goes from connection to connection with
+ * the same system calls as a bare libfcgi loop, and looks for a pending
+ * stop signal every STOP_CHECK requests.
+ */
+#define STOP_CHECK	16
+
+static int
+stop_pending(void)
+{
+	sigset_t p;
+
+	if (sigpending(&p) == -1)
+		return 0;
+	return sigismember(&p, SIGTERM) || sigismember(&p, SIGINT) ||
+	    sigismember(&p, SIGHUP);
 }
 
 static void __attribute__((noreturn))
 worker_main(int fd, const sigset_t *mask, pid_t parent)
 {
+	struct epoll_event ev;
 	FCGX_Request fr;
+	sigset_t blocked, waiting;
 	unsigned long served = 0;
-	int rc;
+	int ep, rc;
 
 	sig_set(SIGTERM, on_worker_signal);
 	sig_set(SIGINT, on_worker_signal);
 	sig_set(SIGHUP, on_worker_signal);
 	sig_set(SIGPIPE, SIG_IGN);
 	sig_set(SIGCHLD, SIG_DFL);
-	sigprocmask(SIG_SETMASK, mask, NULL);
+	waiting = *mask;
+	sigdelset(&waiting, SIGTERM);
+	sigdelset(&waiting, SIGINT);
+	sigdelset(&waiting, SIGHUP);
+	blocked = waiting;
+	sigaddset(&blocked, SIGTERM);
+	sigaddset(&blocked, SIGINT);
+	sigaddset(&blocked, SIGHUP);
+	sigprocmask(SIG_SETMASK, &blocked, NULL);
 	/* Do not outlive the supervisor. */
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (getppid() != parent)
-		_exit(EX_OK_);
+		_exit(EX_OK);
 	prctl(PR_SET_NAME, "pw.fcgi worker");
 
-	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, fd,
-	    FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
+	if ((ep = epoll_create1(EPOLL_CLOEXEC)) == -1) {
+		log_warn("worker: epoll_create1");
+		_exit(EX_OSERR);
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) == -1) {
+		log_warn("worker: epoll_ctl");
+		_exit(EX_OSERR);
+	}
+	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, fd, 0) != 0) {
 		log_warnx("worker: FastCGI library initialisation failed");
-		_exit(EX_SOFTWARE_);
+		_exit(EX_SOFTWARE);
 	}
 	worker_setup();
 	while (!worker_stop) {
 		rc = FCGX_Accept_r(&fr);
+		if (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -EINTR) {
+			/* Nothing waiting (or another worker took it). */
+			if (epoll_pwait(ep, &ev, 1, -1, &waiting) == -1 &&
+			    errno != EINTR) {
+				log_warn("worker: epoll_pwait");
+				_exit(EX_OSERR);
+			}
+			continue;
+		}
 		if (rc < 0) {
-			if (worker_stop || rc == -EINTR)
-				continue;
 			log_warnx("worker: accept: %s", rc > -1000 ?
 			    strerror(-rc) : "FastCGI protocol error");
-			FCGX_Free(&fr, 1);
-			_exit(EX_OSERR_);
+			_exit(EX_OSERR);
 		}
 		serve(&fr, fr.envp);
 		FCGX_Finish_r(&fr);
 		req_cleanup(&req);
+		served++;
+		if (served % STOP_CHECK == 0 && stop_pending())
+			break;
 		if (conf.http.max_requests > 0 &&
-		    ++served >= (unsigned long)conf.http.max_requests) {
+		    served >= (unsigned long)conf.http.max_requests) {
 			log_debug("worker: retiring after %lu requests", served);
 			break;
 		}
 	}
 	FCGX_Free(&fr, 0);
+	close(ep);
 	worker_teardown();
-	_exit(EX_OK_);
+	_exit(EX_OK);
 }
 
 /* The pool --------------------------------------------------------- */
@@ -325,7 +376,6 @@ pool_stop(struct slot *slots, int n, sigset_t *set)
 	struct timespec deadline = now_mono(), ts;
 	siginfo_t si;
 	long ms;
-	int sig;
 
 	deadline.tv_sec += 10;
 	signal_all(slots, n, SIGTERM);
@@ -337,9 +387,8 @@ pool_stop(struct slot *slots, int n, sigset_t *set)
 			break;
 		ts.tv_sec = ms / 1000;
 		ts.tv_nsec = (ms % 1000) * 1000000;
-		sig = sigtimedwait(set, &si, &ts);
-		if (sig == SIGINT || sig == SIGTERM)
-			break;		/* asked twice: no more waiting */
+		/* SIGCHLD, or a repeated stop request: both mean look again. */
+		(void)sigtimedwait(set, &si, &ts);
 	}
 	log_warnx("pool: killing %d worker(s) that did not stop",
 	    alive(slots, n));
@@ -383,6 +432,10 @@ pool_run(int fd, int nworkers)
 	sig_set(SIGINT, SIG_DFL);
 	sig_set(SIGHUP, SIG_DFL);
 	sig_set(SIGPIPE, SIG_IGN);
+	/* Workers wait in epoll and must never block in accept(). */
+	if ((i = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, i | O_NONBLOCK) == -1)
+		fatal("listening socket: O_NONBLOCK");
 	log_info("pool: starting %d worker(s)", nworkers);
 
 	for (;;) {
@@ -420,7 +473,7 @@ pool_run(int fd, int nworkers)
 			    sig == SIGTERM ? "SIGTERM" : "SIGINT");
 			pool_stop(slots, nworkers, &set);
 			free(slots);
-			return EX_OK_;
+			return EX_OK;
 		default:	/* timeout or EINTR: spawn what is due */
 			break;
 		}
@@ -548,30 +601,30 @@ main(int argc, char *argv[])
 
 	log_init("pw.fcgi", 0, verbose);
 	if (conf_load(&conf, cfile) == -1)
-		return EX_CONFIG_;
+		return EX_CONFIG;
 	if (check) {
 		printf("configuration OK\n");
 		conf_release(&conf);
-		return EX_OK_;
+		return EX_OK;
 	}
 	if (conf.log.verbose > verbose)
 		verbose = conf.log.verbose;
 	log_init("pw.fcgi", conf.log.syslog, verbose);
 	if (route_init() == -1 || api_index_init(conf.http.base_url) == -1)
-		return EX_SOFTWARE_;
+		return EX_SOFTWARE;
 	if (workers == 0)
 		workers = conf.http.workers > 0 ? conf.http.workers : 1;
 	if (user != NULL) {
 		if (getuid() != 0) {
 			log_warnx("-u needs root");
-			return EX_NOPERM_;
+			return EX_NOPERM;
 		}
 		if ((pw = getpwnam(user)) == NULL) {
 			log_warnx("unknown user %s", user);
-			return EX_NOUSER_;
+			return EX_NOUSER;
 		}
 	}
-	log_fatal_status = EX_OSERR_;	/* socket and privileges */
+	log_fatal_status = EX_OSERR;	/* socket and privileges */
 
 	if (spath != NULL)
 		fd = open_socket(spath, (mode_t)mode, pw);
@@ -580,7 +633,7 @@ main(int argc, char *argv[])
 	else if (getenv("REQUEST_METHOD") != NULL) {
 		if (pw != NULL)
 			drop_privileges(pw);
-		log_fatal_status = EX_SOFTWARE_;
+		log_fatal_status = EX_SOFTWARE;
 		return serve_cgi();
 	} else {
 		fprintf(stderr, "pw.fcgi: not started by a FastCGI manager "
@@ -589,7 +642,7 @@ main(int argc, char *argv[])
 	}
 	if (pw != NULL)
 		drop_privileges(pw);
-	log_fatal_status = EX_SOFTWARE_;
+	log_fatal_status = EX_SOFTWARE;
 	rc = pool_run(fd, (int)workers);
 	if (sock_path != NULL)
 		unlink(sock_path);

@@ -321,6 +321,18 @@ method_parse(const char *m)
 	return HTTP_OTHER;
 }
 
+/* An unknown method we may repeat: 1 to 16 upper-case letters. */
+static int
+method_token(const char *m)
+{
+	size_t n = 0;
+
+	for (; *m != '\0'; m++, n++)
+		if (*m < 'A' || *m > 'Z')
+			return 0;
+	return n > 0 && n <= 16;
+}
+
 const char *
 http_method_name(unsigned m)
 {
@@ -338,9 +350,8 @@ http_method_name(unsigned m)
 
 /* Read the body: 0, or an HTTP status (400 short, 413 too large). */
 static int
-read_body(struct req *r)
+read_body(struct req *r, const char *cl)
 {
-	const char *cl = req_env(r, "CONTENT_LENGTH");
 	unsigned long long len;
 	size_t got = 0;
 	char *end;
@@ -380,31 +391,125 @@ read_body(struct req *r)
 	return 0;
 }
 
+/* Decimal digits of v at the end of buf[32]; returns the first. */
+static char *
+utoa(unsigned long long v, char *end)
+{
+	*--end = '\0';
+	do
+		*--end = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	return end;
+}
+
+/* Append s to dst[*n..cap), truncating, always terminated. */
+static void
+cat(char *dst, size_t *n, size_t cap, const char *s)
+{
+	size_t k = strlen(s);
+
+	if (k > cap - 1 - *n)
+		k = cap - 1 - *n;
+	memcpy(dst + *n, s, k);
+	*n += k;
+	dst[*n] = '\0';
+}
+
+/* "[pid.seq] METHOD /path", control characters replaced. */
 static void
 set_log_prefix(struct req *r)
 {
 	char pfx[128];
-	size_t i;
+	size_t i, n = 0;
 
-	snprintf(pfx, sizeof(pfx), "[%s] %s %s", r->id, r->method_name,
-	    r->path != NULL ? r->path : "-");
-	for (i = 0; pfx[i] != '\0'; i++)
+	pfx[0] = '\0';
+	cat(pfx, &n, sizeof(pfx), "[");
+	cat(pfx, &n, sizeof(pfx), r->id);
+	cat(pfx, &n, sizeof(pfx), "] ");
+	cat(pfx, &n, sizeof(pfx), r->method_name);
+	cat(pfx, &n, sizeof(pfx), " ");
+	cat(pfx, &n, sizeof(pfx), r->path != NULL ? r->path : "-");
+	for (i = 0; i < n; i++)
 		if ((unsigned char)pfx[i] < 0x20 || pfx[i] == 0x7f)
 			pfx[i] = '?';
 	log_set_prefix(pfx);
 }
 
+/* The parameters req_begin() reads, found in one pass over envp. */
+enum {
+	E_METHOD,
+	E_URI,
+	E_PATH_INFO,
+	E_QUERY,
+	E_HTTPS,
+	E_SCHEME,
+	E_HOST,
+	E_SERVER_NAME,
+	E_COOKIE,
+	E_CTYPE,
+	E_CLEN,
+	E__MAX
+};
+
+static const struct {
+	const char	*name;
+	size_t		 len;
+} env_names[E__MAX] = {
+#define E(i, s)	[i] = { s, sizeof(s) - 1 }
+	E(E_METHOD, "REQUEST_METHOD"),
+	E(E_URI, "REQUEST_URI"),
+	E(E_PATH_INFO, "PATH_INFO"),
+	E(E_QUERY, "QUERY_STRING"),
+	E(E_HTTPS, "HTTPS"),
+	E(E_SCHEME, "REQUEST_SCHEME"),
+	E(E_HOST, "HTTP_HOST"),
+	E(E_SERVER_NAME, "SERVER_NAME"),
+	E(E_COOKIE, "HTTP_COOKIE"),
+	E(E_CTYPE, "CONTENT_TYPE"),
+	E(E_CLEN, "CONTENT_LENGTH"),
+#undef E
+};
+
+static void
+env_scan(char **envp, const char *v[E__MAX])
+{
+	const char *s, *eq;
+	size_t n;
+	int i;
+
+	for (i = 0; i < E__MAX; i++)
+		v[i] = NULL;
+	for (; envp != NULL && *envp != NULL; envp++) {
+		s = *envp;
+		if ((eq = strchr(s, '=')) == NULL)
+			continue;
+		n = (size_t)(eq - s);
+		for (i = 0; i < E__MAX; i++)
+			if (env_names[i].len == n &&
+			    memcmp(s, env_names[i].name, n) == 0) {
+				if (v[i] == NULL)
+					v[i] = eq + 1;
+				break;
+			}
+	}
+}
+
 void
 req_begin(struct req *r, void *fcgx, char **envp)
 {
-	const char *uri, *q, *v;
-	char *path;
+	const char *env[E__MAX], *uri, *q, *v;
+	char num[32], *path;
+	size_t n = 0;
 	int st;
 
 	r->fcgx = fcgx;
 	r->envp = envp;
 	r->seq++;
-	snprintf(r->id, sizeof(r->id), "%ld.%lu", req_pid, r->seq);
+	r->id[0] = '\0';
+	cat(r->id, &n, sizeof(r->id), utoa((unsigned long long)req_pid,
+	    num + sizeof(num)));
+	cat(r->id, &n, sizeof(r->id), ".");
+	cat(r->id, &n, sizeof(r->id), utoa(r->seq, num + sizeof(num)));
 	r->path = NULL;
 	r->query = "";
 	r->args = r->cookies = NULL;
@@ -428,14 +533,15 @@ req_begin(struct req *r, void *fcgx, char **envp)
 	buf_reset(&r->hdr);
 	buf_reset(&r->out);
 	buf_reset(&r->wire);
+	env_scan(envp, env);
 
-	v = req_env(r, "REQUEST_METHOD");
+	v = env[E_METHOD];
 	r->method_name = v != NULL ? v : "GET";
 	r->method = method_parse(r->method_name);
-	if (r->method == HTTP_OTHER)
-		r->method_name = "OTHER";	/* keep junk out of the log */
+	if (r->method == HTTP_OTHER && !method_token(r->method_name))
+		r->method_name = "OTHER";	/* keep junk out of logs, pages */
 
-	uri = req_env(r, "REQUEST_URI");
+	uri = env[E_URI];
 	if (uri != NULL && *uri != '\0') {
 		q = strchr(uri, '?');
 		path = q != NULL ? arena_strndup(r->arena, uri,
@@ -443,11 +549,11 @@ req_begin(struct req *r, void *fcgx, char **envp)
 		if (q != NULL)
 			r->query = q + 1;
 	} else {
-		v = req_env(r, "PATH_INFO");
+		v = env[E_PATH_INFO];
 		path = arena_strdup(r->arena, v != NULL && *v != '\0' ? v : "/");
 	}
-	if ((v = req_env(r, "QUERY_STRING")) != NULL)
-		r->query = v;
+	if (env[E_QUERY] != NULL)
+		r->query = env[E_QUERY];
 	if (has_ctl(path) || has_ctl(r->query) || path_canon(path) == -1) {
 		r->path = "/";
 		set_log_prefix(r);
@@ -458,26 +564,24 @@ req_begin(struct req *r, void *fcgx, char **envp)
 	r->path = path;
 	set_log_prefix(r);
 
-	v = req_env(r, "HTTPS");
-	if ((v != NULL && strcasecmp(v, "on") == 0) ||
-	    ((v = req_env(r, "REQUEST_SCHEME")) != NULL &&
-	    strcmp(v, "https") == 0))
+	if (((v = env[E_HTTPS]) != NULL && strcasecmp(v, "on") == 0) ||
+	    ((v = env[E_SCHEME]) != NULL && strcmp(v, "https") == 0))
 		r->scheme = "https";
-	if ((v = req_env(r, "HTTP_HOST")) != NULL && *v != '\0') {
+	if ((v = env[E_HOST]) != NULL && *v != '\0') {
 		if (!host_ok(v)) {
 			r->status = 400;
 			return;
 		}
 		r->host = v;
-	} else if ((v = req_env(r, "SERVER_NAME")) != NULL && host_ok(v))
+	} else if ((v = env[E_SERVER_NAME]) != NULL && host_ok(v))
 		r->host = v;
 
 	r->nargs = parse_pairs(r->arena, r->query, '&', 1, &r->args);
-	if ((v = req_env(r, "HTTP_COOKIE")) != NULL)
+	if ((v = env[E_COOKIE]) != NULL)
 		r->ncookies = parse_pairs(r->arena, v, ';', -1, &r->cookies);
-	if ((v = req_env(r, "CONTENT_TYPE")) != NULL && *v != '\0')
+	if ((v = env[E_CTYPE]) != NULL && *v != '\0')
 		r->content_type = v;
-	if ((st = read_body(r)) != 0)
+	if ((st = read_body(r, env[E_CLEN])) != 0)
 		r->status = st;
 }
 
@@ -617,12 +721,11 @@ wire_head(struct req *r)
 {
 	struct buf *w = &r->wire;
 	char num[32];
-	int n;
 
 	buf_reset(w);
 	buf_add(w, "Status: ", 8);
-	n = snprintf(num, sizeof(num), "%d ", r->status);
-	buf_add(w, num, (size_t)n);
+	buf_adds(w, utoa((unsigned long long)r->status, num + sizeof(num)));
+	buf_addc(w, ' ');
 	buf_adds(w, http_reason(r->status));
 	if (r->ctype != NULL) {
 		buf_add(w, "\r\nContent-Type: ", 16);
@@ -667,7 +770,6 @@ req_finish(struct req *r)
 {
 	struct buf *w = &r->wire;
 	char num[32];
-	int n;
 
 	if (r->streaming) {
 		resp_stream(r);
@@ -681,8 +783,7 @@ req_finish(struct req *r)
 	}
 	wire_head(r);
 	buf_add(w, "Content-Length: ", 16);
-	n = snprintf(num, sizeof(num), "%zu", r->out.len);
-	buf_add(w, num, (size_t)n);
+	buf_adds(w, utoa(r->out.len, num + sizeof(num)));
 	buf_add(w, "\r\nX-Frame-Options: DENY\r\n", 25);
 	buf_add(w, r->hdr.s, r->hdr.len);
 	buf_add(w, "\r\n", 2);

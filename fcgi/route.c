@@ -403,7 +403,8 @@ int
 resp_error(struct req *r, int status, const char *detail)
 {
 	buf_reset(&r->out);
-	buf_reset(&r->hdr);
+	if (status >= 500)	/* whatever the handler set is suspect */
+		buf_reset(&r->hdr);
 	r->status = status;
 	r->error_body = 1;
 	if (status == 503)

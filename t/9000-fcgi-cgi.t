@@ -169,9 +169,13 @@ test_expect_success 'a short body is a 400' '
 	test_expect_status 400
 '
 
-test_expect_success 'an unknown method is a 405' '
+test_expect_success 'an unknown method is a 405, named only if it is a token' '
 	pw_request BREW /api/ &&
-	test_expect_status 405
+	test_expect_status 405 &&
+	grep -F "Method \\\"BREW\\\" not allowed." body &&
+	pw_request "B<R>EW" /api/ &&
+	test_expect_status 405 &&
+	grep -F "Method \\\"OTHER\\\" not allowed." body
 '
 
 test_expect_success 'the database down: the home page is a clean 503' '

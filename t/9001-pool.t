@@ -91,6 +91,18 @@ test_expect_success 'SIGHUP replaces every worker' '
 	test "$(http_get /api/)" = 200
 '
 
+test_expect_success 'no request fails while the workers are replaced under load' '
+	seq 1 300 | xargs -P 6 -I{} curl -s -o /dev/null -w "%{http_code}\n" \
+		"$HTTP_URL/api/?n={}" >codes &
+	load=$! &&
+	for i in 1 2 3 4 5; do
+		sleep 0.1 && kill -HUP "$POOL_PID" || return 1
+	done &&
+	wait $load &&
+	sort codes | uniq -c &&
+	test "$(grep -c "^200$" codes)" = 300
+'
+
 test_expect_success 'SIGTERM stops the workers and the pool, and removes the socket' '
 	pool_workers "$POOL_PID" >workers &&
 	test -s workers &&

@@ -111,12 +111,15 @@ test_expect_status() {
 
 # A pool and nginx ----------------------------------------------------
 
-# A TCP port on 127.0.0.1 nothing listens on (nginx retries on a clash).
+# A TCP port on 127.0.0.1 nothing uses: below the kernel's ephemeral
+# range (outgoing connections take those), not listening, not connected.
 test_free_port() {
-	local p used
-	used=$(ss -Htln 2>/dev/null | awk '{ n = split($4, a, ":"); print a[n] }')
+	local p used lo
+	lo=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)
+	[ "${lo:-0}" -gt 20000 ] 2>/dev/null || lo=60000
+	used=$(ss -Htan 2>/dev/null | awk '{ n = split($4, a, ":"); print a[n] }')
 	while :; do
-		p=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000))
+		p=$((10000 + $(od -An -N2 -tu2 /dev/urandom) % (lo - 10000)))
 		printf '%s\n' "$used" | grep -qx "$p" || break
 	done
 	echo "$p"
@@ -153,7 +156,7 @@ test_start_http() {
 	i=0
 	while [ ! -S "$HTTPDIR/pw.sock" ]; do
 		i=$((i + 1))
-		if [ $i -gt 100 ] || ! kill -0 "$POOL_PID" 2>/dev/null; then
+		if [ $i -gt 200 ] || ! kill -0 "$POOL_PID" 2>/dev/null; then
 			cat "$TRASH/pool.log"
 			echo "Bail out! pw.fcgi pool did not start"
 			exit 1
@@ -176,7 +179,7 @@ test_start_http() {
 				return 0
 			fi
 			i=$((i + 1))
-			[ $i -gt 100 ] && break
+			[ $i -gt 200 ] && break
 			sleep 0.05
 		done
 		kill "$NGINX_PID" 2>/dev/null

@@ -28,6 +28,18 @@ static const struct {
 	{ "db-reconnect", test_db_reconnect,
 	    "db.c: server stop/start (args: STOP-CMD START-CMD); TAP" },
 	{ "db-tx", test_db_tx, "db.c: transactions and advisory locks; TAP" },
+	{ "parse-mail", test_parse_mail, "dump the parse of one mail on stdin" },
+	{ "parse-mbox", test_parse_mbox, "parse every mail of an mbox; counts" },
+	{ "parse-subject", test_parse_subject,
+	    "subject lines -> name, prefixes, marker" },
+	{ "subject-match", test_subject_match,
+	    "project subject_match vs stdin lines" },
+	{ "hash", test_hash, "patch hash of the diff on stdin" },
+	{ "diff-split", test_diff_split, "split stdin into diff and text" },
+	{ "header", test_header, "header primitives, one per stdin line" },
+	{ "delegate", test_delegate, "delegation rules vs files (args)" },
+	{ "depends", test_depends, "Depends-on lines of stdin" },
+	{ "tags", test_tags, "tag counts of stdin" },
 };
 
 static int

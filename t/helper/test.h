@@ -19,4 +19,16 @@ int	test_db_prepared(int, char **);
 int	test_db_reconnect(int, char **);
 int	test_db_tx(int, char **);
 
+/* test-mail.c: the mail parser */
+int	test_parse_mail(int, char **);
+int	test_parse_mbox(int, char **);
+int	test_parse_subject(int, char **);
+int	test_subject_match(int, char **);
+int	test_hash(int, char **);
+int	test_diff_split(int, char **);
+int	test_header(int, char **);
+int	test_delegate(int, char **);
+int	test_depends(int, char **);
+int	test_tags(int, char **);
+
 #endif

@@ -1,0 +1,186 @@
+#!/bin/sh
+# bench/ingest.sh: the speed and memory of mail ingest (not in make check).
+#
+#	sh bench/ingest.sh                       # 100,000-message import
+#	MESSAGES=1000000 sh bench/ingest.sh      # the scaling run
+#
+# Builds pw without sanitizers (-O2, into build/bench/) and
+# bench/floor-connect.c, starts a private PostgreSQL (durable: fsync on,
+# synchronous_commit on, shared_buffers 256MB) under a temporary directory,
+# and measures, into an empty instance:
+#
+#   import    `pw ingress --mbox` of a MESSAGES-message mkcorpus corpus
+#             (seed 1), end to end, in ten slices so that the rate of the
+#             first and the last tenth can be compared; max RSS;
+#   pipe      median wall time of `pw-ingress` per mail (process start,
+#             configuration, connection, parse, store, durable commit), on
+#             the database the import filled, against floor-connect: the
+#             same libraries, a connection, nothing else; runs alternate;
+#   lmtp      one `pw-ingress --lmtp` session delivering LMTP_MAILS mails,
+#             time per mail (durable commit each);
+#
+# and prints a Markdown table for docs/benchmarks.md.  Corpora are cached in
+# $BENCH_CACHE (default /tmp/pw-bench-corpus).  Needs ../shared/tools/mkcorpus
+# and python3; run as root or as a user who can run initdb.
+set -eu
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+MESSAGES=${MESSAGES:-100000}
+PIPE_RUNS=${PIPE_RUNS:-200}
+LMTP_MAILS=${LMTP_MAILS:-1000}
+CACHE=${BENCH_CACHE:-/tmp/pw-bench-corpus}
+MKCORPUS=${MKCORPUS:-$top/../shared/tools/mkcorpus}
+O=$top/build/bench
+
+die() { printf 'ingest bench: %s\n' "$*" >&2; exit 1; }
+say() { printf '# %s\n' "$*" >&2; }
+
+[ -x "$MKCORPUS" ] || [ -f "$MKCORPUS" ] || die "no mkcorpus at $MKCORPUS"
+bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+[ -x "$bindir/initdb" ] || die "no PostgreSQL server binaries"
+
+make -C "$top" --no-print-directory O=build/bench SANITIZE= CFLAGS='-O2 -g' \
+	build/bench/bin/pw-ingress build/bench/bin/pw-db >/dev/null
+libs=$(make -s -C "$top" --no-print-directory \
+	--eval 'print-libs: ; @echo $(LIBS)' print-libs)
+cc -O2 -Wall -I"$(pg_config --includedir)" -o "$O/floor-connect" \
+	"$top/bench/floor-connect.c" -Wl,--no-as-needed $libs
+
+# --- the corpora -------------------------------------------------------------
+mkdir -p "$CACHE"
+corpus=$CACHE/corpus-$MESSAGES.mbox
+if [ ! -s "$corpus" ]; then
+	say "generating $MESSAGES messages"
+	python3 "$MKCORPUS" --messages "$MESSAGES" --seed 1 >"$corpus.tmp"
+	mv "$corpus.tmp" "$corpus"
+fi
+extra=$CACHE/extra-$((PIPE_RUNS + LMTP_MAILS)).mbox
+if [ ! -s "$extra" ]; then
+	python3 "$MKCORPUS" --messages $((PIPE_RUNS + LMTP_MAILS)) --seed 2 \
+		--start 2031-01-01 >"$extra.tmp"
+	mv "$extra.tmp" "$extra"
+fi
+
+W=$(mktemp -d /tmp/pw-bench-ingest.XXXXXX)
+chmod 755 "$W"
+as=
+if [ "$(id -u)" = 0 ]; then
+	chown nobody "$W"
+	as="runuser -u nobody --"
+fi
+
+# One message per file (mboxrd unescaped), for pipe and LMTP.
+mkdir "$W/mails"
+awk -v d="$W/mails" '
+	/^From / { n++; f = sprintf("%s/%05d", d, n); next }
+	{ if ($0 ~ /^>+From /) $0 = substr($0, 2); print > f }
+' "$extra"
+
+# Ten slices of the corpus, for the rate per tenth.
+mkdir "$W/slices"
+awk -v d="$W/slices" -v n="$MESSAGES" '
+	/^From / { m++; s = int((m - 1) * 10 / n); f = sprintf("%s/%02d", d, s) }
+	{ print > f }
+' "$corpus"
+
+# --- a private, durable PostgreSQL -------------------------------------------
+$as "$bindir/initdb" -D "$W/data" -A trust -U postgres -E UTF8 \
+	--locale=C.UTF-8 >/dev/null
+mkdir "$W/sock"
+[ -n "$as" ] && chown nobody "$W/sock"
+$as "$bindir/pg_ctl" -D "$W/data" -l "$W/log" -w -o "-c listen_addresses='' \
+	-c unix_socket_directories='$W/sock' -c shared_buffers=256MB \
+	-c max_wal_size=8GB -c checkpoint_timeout=30min" start >/dev/null
+cleanup() {
+	$as "$bindir/pg_ctl" -D "$W/data" -m fast -w stop >/dev/null 2>&1 || :
+	rm -rf "$W"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+export PGHOST=$W/sock PGUSER=postgres PGDATABASE=patchwork PW_CONFIG=/dev/null
+export PW_DATABASE_URL="host=$W/sock user=postgres dbname=patchwork"
+"$bindir/createdb" -U postgres patchwork
+"$O/bin/pw-db" sync >/dev/null
+# One project per list id of the corpora.
+for l in $(grep -h '^List-Id:' "$corpus" "$extra" | sort -u |
+	sed 's/.*<\(.*\)>.*/\1/'); do
+	psql -X -q -c "INSERT INTO project (linkname, name, listid, listemail)
+		VALUES ('$l', '$l', '$l', 'list@$l') ON CONFLICT DO NOTHING"
+done
+
+now() { date +%s.%N; }
+
+# --- import ------------------------------------------------------------------
+say "import of $MESSAGES messages"
+total=0 rss=0 first= last=
+for s in "$W"/slices/*; do
+	n=$(grep -c '^From ' "$s")
+	t0=$(now)
+	/usr/bin/time -f %M -o "$W/rss" "$O/bin/pw-ingress" -q --mbox "$s" \
+		>"$W/summary.$(basename "$s")"
+	t1=$(now)
+	r=$(cat "$W/rss")
+	[ "$r" -gt "$rss" ] && rss=$r
+	el=$(echo "$t1 - $t0" | bc -l)
+	total=$(echo "$total + $el" | bc -l)
+	rate=$(echo "$n / $el" | bc -l)
+	[ -z "$first" ] && first=$rate
+	last=$rate
+	say "slice $(basename "$s"): $n messages in $(printf %.1f "$el") s, $(printf %.0f "$rate")/s"
+done
+import_rate=$(echo "$MESSAGES / $total" | bc -l)
+stored=$(psql -X -A -t -c "SELECT count(*) FROM mail")
+
+# --- pipe --------------------------------------------------------------------
+say "pipe: $PIPE_RUNS mails, alternating with the floor"
+ls "$W"/mails/* | head -n "$PIPE_RUNS" >"$W/pipe-list"
+perl -MTime::HiRes=time -e '
+	my ($floor, $pipe, $list) = @ARGV;
+	open(my $l, "<", $list) or die;
+	my (@f, @p);
+	while (my $m = <$l>) {
+		chomp $m;
+		for my $which (0, 1) {
+			open(STDIN, "<", $m) or die;
+			my $t = time;
+			my $rc = system($which ? ($pipe) : ($floor));
+			my $e = time - $t;
+			die "exit $rc" if $rc != 0;
+			push @{$which ? \@p : \@f}, $e;
+		}
+	}
+	@f = sort { $a <=> $b } @f; @p = sort { $a <=> $b } @p;
+	printf "%.2f %.2f\n", 1000 * $f[@f / 2], 1000 * $p[@p / 2];
+' "$O/floor-connect" "$O/bin/pw-ingress" "$W/pipe-list" >"$W/pipe"
+read floor_ms pipe_ms <"$W/pipe"
+
+# --- LMTP --------------------------------------------------------------------
+say "lmtp: one session of $LMTP_MAILS mails"
+ls "$W"/mails/* | tail -n "$LMTP_MAILS" | while read -r m; do
+	printf 'MAIL FROM:<bench@example.org>\r\nRCPT TO:<list@example.org>\r\nDATA\r\n'
+	sed -e 's/^\./../' -e 's/$/\r/' "$m"
+	printf '.\r\n'
+done >"$W/session.body"
+{ printf 'LHLO bench\r\n'; cat "$W/session.body"; printf 'QUIT\r\n'; } >"$W/session"
+chmod 644 "$W/session"
+t0=$(now)
+$as "$O/bin/pw-ingress" --lmtp <"$W/session" >"$W/lmtp.out"
+t1=$(now)
+ok=$(grep -c '^250 2\.0\.0 <' "$W/lmtp.out" || :)
+[ "$ok" = "$LMTP_MAILS" ] || die "lmtp: $ok of $LMTP_MAILS accepted"
+lmtp_ms=$(echo "1000 * ($t1 - $t0) / $LMTP_MAILS" | bc -l)
+
+# --- report ------------------------------------------------------------------
+cat <<EOF
+| measure | result | target |
+| --- | --- | --- |
+| archive import, $MESSAGES messages, end to end | $(printf %.0f "$import_rate") msg/s ($(printf %.1f "$total") s) | >= 2,000 msg/s |
+| import rate, first tenth / last tenth | $(printf %.0f "$first") / $(printf %.0f "$last") msg/s | no decline |
+| import max RSS | $((rss / 1024)) MB | < 64 MB |
+| pipe mode, median wall time per mail | $pipe_ms ms | <= 1.5 x floor |
+| floor: connect and exit, median | $floor_ms ms | |
+| pipe / floor | $(printf %.2f "$(echo "$pipe_ms / $floor_ms" | bc -l)") | <= 1.5 |
+| LMTP, $LMTP_MAILS mails in one session | $(printf %.2f "$lmtp_ms") ms per mail | <= 5 ms |
+EOF
+say "journal entries after the run: $stored (import)"

@@ -1,0 +1,760 @@
+/*
+ * pw ingress: mail into Patchwork.
+ *
+ *   pw ingress [options]            one mail on stdin (postfix pipe(8))
+ *   pw ingress --lmtp [options]     LMTP on stdin/stdout (RFC 2033)
+ *   pw ingress --mbox [file ...]    archive import (mbox or Maildir)
+ *
+ * The pipe and LMTP modes face an MTA, which bounces a mail back to its
+ * author on any exit status but 0 and 75 (EX_TEMPFAIL) or on any 5xx
+ * reply (vdukhovni/postfix:postfix/src/global/sys_exits.c).  So in pipe
+ * mode every path ends in 0 or 75, fatal() included (log_fatal_status);
+ * a bad command line or configuration is 75 too: the fix is the admin's,
+ * and the mail waits in the queue meanwhile.  The mail is read whole
+ * (up to ingress.max_message_size) before the database is touched, and
+ * the answer is given only after the COMMIT, which is durable
+ * (synchronous_commit on).
+ *
+ * stderr carries at most one short line per mail (Postfix quotes it in
+ * its notices): the program's own warnings are quiet unless -v is given
+ * or syslog is configured.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "buf.h"
+#include "cmd.h"
+#include "ingest.h"
+#include "log.h"
+#include "mbox.h"
+#include "migrate.h"
+#include "xalloc.h"
+
+CMD_DESCRIPTION("receive mail: postfix pipe, LMTP, or mbox/Maildir import");
+
+enum mode {
+	MODE_PIPE,
+	MODE_LMTP,
+	MODE_MBOX,
+};
+
+struct opts {
+	enum mode	 mode;
+	const char	*list_id;
+	const char	*sender;
+	const char	*recipient;
+	int		 ignore_auto;
+	int		 quiet;
+};
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: pw ingress [-v] [-c file] [--list-id id] [-f sender] "
+	    "[-r recipient]\n"
+	    "       pw ingress [-v] [-c file] [--list-id id] --lmtp\n"
+	    "       pw ingress [-qv] [-c file] [--list-id id] --mbox "
+	    "[file | maildir ...]\n");
+}
+
+/* ---- shared set-up ------------------------------------------------------ */
+
+/* Configuration and logging; -1 after printing what is wrong. */
+static int
+setup(struct cmd *c, enum mode mode)
+{
+	int verbose;
+
+	if (conf_load(&c->conf, c->config) == -1)
+		return -1;
+	c->have_conf = 1;
+	verbose = c->conf.log.verbose + c->verbose;
+	/*
+	 * Facing an MTA, stderr is for the one line Postfix may quote:
+	 * below -v, only errors reach it (syslog gets what it is set to).
+	 */
+	if (mode != MODE_MBOX && !c->conf.log.syslog && c->verbose == 0)
+		verbose = -1;
+	log_init(c->name, c->conf.log.syslog, verbose);
+	return 0;
+}
+
+static void
+db_prepare(struct cmd *c)
+{
+	db_init(&c->db, c->conf.database.url);
+	c->have_db = 1;
+	c->db.connect_timeout = c->conf.database.connect_timeout;
+	c->db.statement_timeout = c->conf.database.statement_timeout;
+	c->db.lock_timeout = c->conf.database.lock_timeout;
+}
+
+/* The site's path below the host, for Depends-on URLs: "" or "/pw". */
+static char *
+base_path(const char *url)
+{
+	const char *p = strstr(url, "://");
+	size_t n;
+
+	p = p ? strchr(p + 3, '/') : NULL;
+	if (p == NULL)
+		return xstrdup("");
+	n = strlen(p);
+	while (n > 0 && p[n - 1] == '/')
+		n--;
+	return xstrndup(p, n);
+}
+
+static void
+ingest_setup(struct ingest *ing, struct cmd *c, const struct opts *o,
+    char **bp)
+{
+	struct ingest_opts io;
+
+	memset(&io, 0, sizeof(io));
+	if (o->list_id != NULL)
+		io.list_id = o->list_id;
+	else if (c->conf.ingress.list_id[0] != '\0')
+		io.list_id = c->conf.ingress.list_id;
+	*bp = base_path(c->conf.http.base_url);
+	io.base_path = *bp;
+	io.ignore_auto_submitted = o->ignore_auto;
+	io.durable = o->mode != MODE_MBOX;
+	io.batch_size = o->mode == MODE_MBOX ? c->conf.ingress.batch_size : 1;
+	ingest_init(ing, &c->db, &io);
+}
+
+/* The one line for the MTA: what happened, when it is worth saying. */
+static void
+report_line(const struct ingest_result *r)
+{
+	switch (r->status) {
+	case INGEST_TEMPFAIL:
+		fprintf(stderr, "pw-ingress: temporary failure, try again "
+		    "later: %s\n", r->reason);
+		break;
+	case INGEST_MALFORMED:
+	case INGEST_FAILED:
+		fprintf(stderr, "pw-ingress: %s, kept in the mail journal "
+		    "(entry %lld): %s\n", ingest_status_names[r->status],
+		    (long long)r->mail_id, r->reason);
+		break;
+	default:
+		log_info("%s%s%s (journal entry %lld)%s%s",
+		    ingest_status_names[r->status], r->kind ? " " : "",
+		    ingest_kind_names[r->kind], (long long)r->mail_id,
+		    r->reason[0] ? ": " : "", r->reason);
+		break;
+	}
+}
+
+/* ---- pipe mode ---------------------------------------------------------- */
+
+/*
+ * Read all of fd; keep at most max bytes in b, count all in *size and
+ * digest all into sum.  0, or -1 on a read error.
+ */
+static int
+read_mail(int fd, size_t max, struct buf *b, size_t *size,
+    unsigned char sum[32])
+{
+	EVP_MD_CTX *md;
+	char tmp[65536];
+	unsigned int dl = 32;
+	ssize_t n;
+
+	if ((md = EVP_MD_CTX_new()) == NULL)
+		return -1;
+	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+	*size = 0;
+	for (;;) {
+		n = read(fd, tmp, sizeof(tmp));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		EVP_DigestUpdate(md, tmp, (size_t)n);
+		*size += (size_t)n;
+		if (b->len < max)
+			buf_add(b, tmp, (size_t)n < max - b->len ? (size_t)n :
+			    max - b->len);
+	}
+	EVP_DigestFinal_ex(md, sum, &dl);
+	EVP_MD_CTX_free(md);
+	return n == -1 ? -1 : 0;
+}
+
+static int
+pipe_mode(struct cmd *c, const struct opts *o)
+{
+	struct ingest ing;
+	struct ingest_result res;
+	struct ingest_mail m;
+	struct buf mail = BUF_INIT;
+	unsigned char sum[32];
+	size_t size;
+	char *bp = NULL;
+	int rc;
+
+	if (read_mail(STDIN_FILENO, c->conf.ingress.max_message_size, &mail,
+	    &size, sum) == -1) {
+		fprintf(stderr, "pw-ingress: reading the mail: %s\n",
+		    strerror(errno));
+		buf_release(&mail);
+		return EX_TEMPFAIL;
+	}
+	db_prepare(c);
+	if (db_connect(&c->db) == -1 || migrate_check(&c->db) == -1) {
+		fprintf(stderr, "pw-ingress: database unavailable, try again "
+		    "later: %s\n", c->db.errmsg ? c->db.errmsg : "");
+		buf_release(&mail);
+		return EX_TEMPFAIL;
+	}
+	memset(&m, 0, sizeof(m));
+	m.bytes = mail.s;
+	m.len = mail.len;
+	m.size = size;
+	m.sha256 = sum;
+	m.envelope_from = o->sender;
+	m.envelope_to = o->recipient;
+	ingest_setup(&ing, c, o, &bp);
+	rc = ingest_one(&ing, &m, &res);
+	report_line(&res);
+	ingest_release(&ing);
+	free(bp);
+	buf_release(&mail);
+	return rc == 0 ? 0 : EX_TEMPFAIL;
+}
+
+/* ---- LMTP --------------------------------------------------------------- */
+
+#define LMTP_LINE_MAX	4096	/* command lines; RFC 5321 says 512 */
+#define LMTP_RCPT_MAX	1000
+
+struct lmtp {
+	struct cmd	*c;
+	const struct opts *o;
+	struct ingest	 ing;
+	char		 host[256];
+	int		 lhlo;
+	int		 schema_ok;
+	char		*from;
+	char		**rcpt;
+	size_t		 nrcpt;
+	char		*line;
+	size_t		 linecap;
+};
+
+static void
+reply(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void
+reply(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	fputs("\r\n", stdout);
+}
+
+static void
+lmtp_reset(struct lmtp *l)
+{
+	size_t i;
+
+	free(l->from);
+	l->from = NULL;
+	for (i = 0; i < l->nrcpt; i++)
+		free(l->rcpt[i]);
+	free(l->rcpt);
+	l->rcpt = NULL;
+	l->nrcpt = 0;
+}
+
+/* A command line without its CRLF; -1 at end of input. */
+static ssize_t
+lmtp_getline(struct lmtp *l)
+{
+	ssize_t n = getline(&l->line, &l->linecap, stdin);
+
+	if (n <= 0)
+		return -1;
+	while (n > 0 && (l->line[n - 1] == '\n' || l->line[n - 1] == '\r'))
+		l->line[--n] = '\0';
+	return n;
+}
+
+/* The address inside "FROM:<...>" / "TO:<...>" (or bare), malloc'ed. */
+static char *
+lmtp_addr(const char *arg)
+{
+	const char *a, *e;
+
+	while (*arg == ' ')
+		arg++;
+	if (*arg == '<') {
+		a = arg + 1;
+		if ((e = strchr(a, '>')) == NULL)
+			return NULL;
+	} else {
+		a = arg;
+		e = a + strcspn(a, " ");
+	}
+	return xstrndup(a, (size_t)(e - a));
+}
+
+/*
+ * DATA: read up to the lone ".", undoing dot-stuffing and turning CRLF
+ * into LF; keep at most max bytes, digest all.  -1 when the input ended
+ * first.
+ */
+static int
+lmtp_data(struct lmtp *l, struct buf *b, size_t max, size_t *size,
+    unsigned char sum[32])
+{
+	EVP_MD_CTX *md;
+	unsigned int dl = 32;
+	ssize_t n;
+	char *s;
+	int rc = -1;
+
+	if ((md = EVP_MD_CTX_new()) == NULL)
+		return -1;
+	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+	*size = 0;
+	while ((n = getline(&l->line, &l->linecap, stdin)) > 0) {
+		s = l->line;
+		if (n >= 2 && s[n - 2] == '\r' && s[n - 1] == '\n') {
+			s[n - 2] = '\n';
+			s[--n] = '\0';
+		}
+		if ((n == 2 && s[0] == '.' && s[1] == '\n') ||
+		    (n == 1 && s[0] == '.')) {
+			rc = 0;
+			break;
+		}
+		if (s[0] == '.') {
+			s++;
+			n--;
+		}
+		EVP_DigestUpdate(md, s, (size_t)n);
+		*size += (size_t)n;
+		if (b->len < max)
+			buf_add(b, s, (size_t)n < max - b->len ? (size_t)n :
+			    max - b->len);
+	}
+	EVP_DigestFinal_ex(md, sum, &dl);
+	EVP_MD_CTX_free(md);
+	return rc;
+}
+
+static void
+lmtp_deliver(struct lmtp *l)
+{
+	struct ingest_result res;
+	struct ingest_mail m;
+	struct buf mail = BUF_INIT, to = BUF_INIT;
+	unsigned char sum[32];
+	size_t size, i;
+	int rc = -1;
+
+	reply("354 2.0.0 End data with <CR><LF>.<CR><LF>");
+	fflush(stdout);
+	if (lmtp_data(l, &mail, l->c->conf.ingress.max_message_size, &size,
+	    sum) == -1) {
+		buf_release(&mail);
+		exit(0);	/* the client went away: nothing was accepted */
+	}
+	for (i = 0; i < l->nrcpt; i++) {
+		if (i > 0)
+			buf_adds(&to, ", ");
+		buf_adds(&to, l->rcpt[i]);
+	}
+	memset(&m, 0, sizeof(m));
+	m.bytes = mail.s;
+	m.len = mail.len;
+	m.size = size;
+	m.sha256 = sum;
+	m.envelope_from = l->from[0] ? l->from : NULL;
+	m.envelope_to = to.s;
+	memset(&res, 0, sizeof(res));
+	/* connect lazily; check the schema once per connection */
+	if (db_ensure(&l->c->db) == 0 &&
+	    (l->schema_ok || migrate_check(&l->c->db) == 0)) {
+		l->schema_ok = 1;
+		rc = ingest_one(&l->ing, &m, &res);
+	} else {
+		res.status = INGEST_TEMPFAIL;
+		snprintf(res.reason, sizeof(res.reason), "database "
+		    "unavailable");
+		l->schema_ok = 0;
+	}
+	if (l->c->db.conn == NULL)
+		l->schema_ok = 0;
+	report_line(&res);
+	/* one reply per recipient, all the same: the mail was handled once */
+	for (i = 0; i < l->nrcpt; i++) {
+		if (rc == 0)
+			reply("250 2.0.0 <%s> %s (journal entry %lld)",
+			    l->rcpt[i], ingest_status_names[res.status],
+			    (long long)res.mail_id);
+		else
+			reply("451 4.3.0 <%s> temporary failure, try again "
+			    "later", l->rcpt[i]);
+	}
+	buf_release(&mail);
+	buf_release(&to);
+	lmtp_reset(l);
+}
+
+static int
+lmtp_mode(struct cmd *c, const struct opts *o)
+{
+	struct lmtp l;
+	char *bp = NULL, *arg;
+	ssize_t n;
+
+	if (getuid() == 0 || geteuid() == 0) {
+		reply("421 4.3.0 pw ingress refuses to run as root");
+		fflush(stdout);
+		fprintf(stderr, "pw-ingress: refusing to run as root\n");
+		return EX_TEMPFAIL;
+	}
+	memset(&l, 0, sizeof(l));
+	l.c = c;
+	l.o = o;
+	if (gethostname(l.host, sizeof(l.host) - 1) == -1 || !l.host[0])
+		snprintf(l.host, sizeof(l.host), "localhost");
+	signal(SIGPIPE, SIG_IGN);
+	db_prepare(c);
+	ingest_setup(&l.ing, c, o, &bp);
+
+	reply("220 %s LMTP pw ingress ready", l.host);
+	fflush(stdout);
+	while ((n = lmtp_getline(&l)) != -1) {
+		arg = l.line;
+		if (n > LMTP_LINE_MAX)
+			reply("500 5.5.2 Line too long");
+		else if (strncasecmp(arg, "LHLO", 4) == 0 &&
+		    (arg[4] == ' ' || arg[4] == '\0')) {
+			lmtp_reset(&l);
+			l.lhlo = 1;
+			reply("250-%s", l.host);
+			reply("250-PIPELINING");
+			reply("250-ENHANCEDSTATUSCODES");
+			reply("250-SIZE %zu", c->conf.ingress.max_message_size);
+			reply("250 8BITMIME");
+		} else if (strncasecmp(arg, "MAIL FROM:", 10) == 0) {
+			if (!l.lhlo)
+				reply("503 5.5.1 Send LHLO first");
+			else if (l.from != NULL)
+				reply("503 5.5.1 Nested MAIL command");
+			else if ((l.from = lmtp_addr(arg + 10)) == NULL)
+				reply("501 5.5.4 Syntax: MAIL FROM:<address>");
+			else
+				reply("250 2.1.0 Ok");
+		} else if (strncasecmp(arg, "RCPT TO:", 8) == 0) {
+			char *a;
+
+			if (l.from == NULL)
+				reply("503 5.5.1 Need MAIL command");
+			else if (l.nrcpt >= LMTP_RCPT_MAX)
+				reply("452 4.5.3 Too many recipients");
+			else if ((a = lmtp_addr(arg + 8)) == NULL)
+				reply("501 5.5.4 Syntax: RCPT TO:<address>");
+			else {
+				l.rcpt = xreallocarray(l.rcpt, l.nrcpt + 1,
+				    sizeof(*l.rcpt));
+				l.rcpt[l.nrcpt++] = a;
+				reply("250 2.1.5 Ok");
+			}
+		} else if (strcasecmp(arg, "DATA") == 0) {
+			if (l.nrcpt == 0)
+				reply("503 5.5.1 Need RCPT command");
+			else
+				lmtp_deliver(&l);
+		} else if (strcasecmp(arg, "RSET") == 0) {
+			lmtp_reset(&l);
+			reply("250 2.0.0 Ok");
+		} else if (strncasecmp(arg, "NOOP", 4) == 0) {
+			reply("250 2.0.0 Ok");
+		} else if (strcasecmp(arg, "QUIT") == 0) {
+			reply("221 2.0.0 Bye");
+			break;
+		} else if (strncasecmp(arg, "HELO", 4) == 0 ||
+		    strncasecmp(arg, "EHLO", 4) == 0) {
+			reply("500 5.5.1 This is LMTP: use LHLO");
+		} else if (strncasecmp(arg, "VRFY", 4) == 0) {
+			reply("252 2.5.2 Cannot verify, will attempt delivery");
+		} else
+			reply("500 5.5.2 Command not recognized");
+		if (fflush(stdout) == EOF)
+			break;
+	}
+	fflush(stdout);
+	lmtp_reset(&l);
+	free(l.line);
+	ingest_release(&l.ing);
+	free(bp);
+	return 0;
+}
+
+/* ---- archive import ----------------------------------------------------- */
+
+struct progress {
+	int		 tty;
+	double		 start;
+	double		 last;
+	uint64_t	 total;		/* bytes of all inputs, 0 unknown */
+	uint64_t	 done_bytes;	/* of finished inputs */
+	struct mbox	*mb;		/* the current input */
+	unsigned long	 seen;		/* messages read */
+	struct ingest	*ing;
+};
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+progress_show(struct progress *p, int final)
+{
+	double t = now(), el = t - p->start, rate;
+	uint64_t bytes = p->done_bytes + (p->mb ? p->mb->bytes : 0);
+	char eta[32] = "";
+
+	if (!p->tty || (!final && t - p->last < 0.5))
+		return;
+	p->last = t;
+	rate = el > 0 ? (double)p->seen / el : 0;
+	if (p->total > 0 && bytes > 0 && bytes < p->total && el > 1) {
+		double left = el * (double)(p->total - bytes) / (double)bytes;
+
+		snprintf(eta, sizeof(eta), ", ETA %d:%02d",
+		    (int)left / 60, (int)left % 60);
+	}
+	fprintf(stderr, "\r\033[K%lu messages, %.0f/s, %.1f", p->seen, rate,
+	    (double)bytes / 1048576.0);
+	if (p->total > 0)
+		fprintf(stderr, " of %.1f", (double)p->total / 1048576.0);
+	fprintf(stderr, " MB%s", eta);
+	if (final)
+		fputc('\n', stderr);
+	fflush(stderr);
+}
+
+static void
+import_done(void *arg, const struct ingest_result *r)
+{
+	if (r->status == INGEST_FAILED)
+		log_warnx("journal entry %lld failed: %s", (long long)r->mail_id,
+		    r->reason);
+}
+
+static void
+summary(const struct ingest *ing, double secs, uint64_t bytes)
+{
+	unsigned long comments = ing->stored[INGEST_PATCH_COMMENT] +
+	    ing->stored[INGEST_COVER_COMMENT];
+
+	printf("Processed %lu messages (%.1f MB) in %.1f s (%.0f/s)\n",
+	    ing->committed, (double)bytes / 1048576.0, secs,
+	    secs > 0 ? (double)ing->committed / secs : 0.0);
+	printf("  patches:       %lu\n", ing->stored[INGEST_PATCH]);
+	printf("  cover letters: %lu\n", ing->stored[INGEST_COVER]);
+	printf("  comments:      %lu\n", comments);
+	printf("  duplicates:    %lu\n", ing->count[INGEST_DUPLICATE]);
+	printf("  ignored:       %lu\n", ing->count[INGEST_IGNORED]);
+	printf("  dropped:       %lu\n", ing->count[INGEST_DROPPED]);
+	printf("  no project:    %lu\n", ing->count[INGEST_NO_PROJECT]);
+	printf("  malformed:     %lu\n", ing->count[INGEST_MALFORMED]);
+	printf("  failed:        %lu\n", ing->count[INGEST_FAILED]);
+	printf("Total: %lu new entries\n", ing->count[INGEST_STORED]);
+}
+
+static int
+mbox_mode(struct cmd *c, const struct opts *o, int nfiles, char **files)
+{
+	static char *stdin_only[] = { "-" };
+	struct progress p;
+	struct ingest ing;
+	struct ingest_mail m;
+	struct mbox mb;
+	struct mbox_msg msg;
+	char *bp = NULL;
+	int i, rc = 0, r;
+	struct stat st;
+
+	if (nfiles == 0) {
+		nfiles = 1;
+		files = stdin_only;
+	}
+	memset(&p, 0, sizeof(p));
+	p.tty = !o->quiet && isatty(STDERR_FILENO);
+	for (i = 0; i < nfiles; i++)
+		if (strcmp(files[i], "-") != 0 && stat(files[i], &st) == 0 &&
+		    S_ISREG(st.st_mode))
+			p.total += (uint64_t)st.st_size;
+	cmd_connect(c, 0);	/* exits 75 or 78 */
+	ingest_setup(&ing, c, o, &bp);
+	ingest_batch_begin(&ing, import_done, &p);
+	p.ing = &ing;
+	p.start = p.last = now();
+	mbox_msg_init(&msg);
+	for (i = 0; i < nfiles && rc == 0; i++) {
+		if (mbox_open(&mb, files[i], c->conf.ingress.max_message_size)
+		    == -1) {
+			rc = EX_NOINPUT;
+			break;
+		}
+		p.mb = &mb;
+		while ((r = mbox_next(&mb, &msg)) == 1) {
+			memset(&m, 0, sizeof(m));
+			m.bytes = msg.data.s;
+			m.len = msg.data.len;
+			m.size = msg.size;
+			m.sha256 = msg.sha256;
+			m.envelope_from = msg.envelope[0] ? msg.envelope : NULL;
+			p.seen++;
+			if (ingest_batch_add(&ing, &m) == -1) {
+				rc = EX_TEMPFAIL;
+				break;
+			}
+			progress_show(&p, 0);
+		}
+		if (r == -1 && rc == 0)
+			rc = EX_IOERR;
+		if (rc == 0 && ingest_batch_flush(&ing) == -1)
+			rc = EX_TEMPFAIL;
+		p.done_bytes += mb.bytes;
+		p.mb = NULL;
+		if (rc == EX_TEMPFAIL)
+			fprintf(stderr, "pw-ingress: database unavailable; "
+			    "%lu messages are stored, the rest is not: run "
+			    "the same command again to finish (what is "
+			    "stored is recognised)\n", ing.committed);
+		mbox_close(&mb);
+	}
+	progress_show(&p, 1);
+	summary(&ing, now() - p.start, p.done_bytes);
+	mbox_msg_release(&msg);
+	ingest_release(&ing);
+	free(bp);
+	return rc;
+}
+
+/* ---- main --------------------------------------------------------------- */
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "ignore-auto-submitted", no_argument, NULL, 'A' },
+		{ "list-id", required_argument, NULL, 'l' },
+		{ "lmtp", no_argument, NULL, 'L' },
+		{ "mbox", no_argument, NULL, 'M' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "recipient", required_argument, NULL, 'r' },
+		{ "sender", required_argument, NULL, 'f' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cmd c;
+	struct opts o;
+	int ch, bad = 0, rc;
+
+	/* Whatever happens before we know the mode: keep the mail. */
+	log_fatal_status = EX_TEMPFAIL;
+	cmd_init(&c, "pw-ingress");
+	memset(&o, 0, sizeof(o));
+	while ((ch = getopt_long(argc, argv, "Ac:f:hl:LMqr:v", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'A':
+			o.ignore_auto = 1;
+			break;
+		case 'c':
+			c.config = optarg;
+			break;
+		case 'f':
+			o.sender = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'l':
+			o.list_id = optarg;
+			break;
+		case 'L':
+			o.mode = MODE_LMTP;
+			break;
+		case 'M':
+			o.mode = MODE_MBOX;
+			break;
+		case 'q':
+			o.quiet = 1;
+			break;
+		case 'r':
+			o.recipient = optarg;
+			break;
+		case 'v':
+			c.verbose++;
+			break;
+		default:
+			bad = 1;
+			break;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (o.mode == MODE_MBOX) {
+		/* an interactive command: the usual exit statuses */
+		log_fatal_status = EX_SOFTWARE;
+		if (bad) {
+			usage(stderr);
+			return EX_USAGE;
+		}
+		if (setup(&c, o.mode) == -1)
+			return EX_CONFIG;
+		rc = mbox_mode(&c, &o, argc, argv);
+		cmd_release(&c);
+		if (fflush(stdout) == EOF && rc == 0)
+			rc = EX_IOERR;
+		return rc;
+	}
+	/* pipe and LMTP: 0 or 75, nothing else */
+	if (bad || argc > 0) {
+		usage(stderr);
+		return EX_TEMPFAIL;
+	}
+	if (setup(&c, o.mode) == -1) {
+		fprintf(stderr, "pw-ingress: configuration error; mail "
+		    "deferred\n");
+		return EX_TEMPFAIL;
+	}
+	rc = o.mode == MODE_LMTP ? lmtp_mode(&c, &o) : pipe_mode(&c, &o);
+	cmd_release(&c);
+	return rc == 0 ? 0 : EX_TEMPFAIL;
+}

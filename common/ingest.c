@@ -1,0 +1,2182 @@
+/*
+ * The storing half of mail ingest; the contract is in ingest.h, the rules
+ * in the ingest spec (§3-§17), whose section numbers the comments cite.
+ *
+ * One mail, one transaction.  The journal row (table mail) is written
+ * first, keyed by the SHA-256 of the bytes (and the forced list id): a
+ * re-delivery of bytes already handled finds its row and is answered
+ * DUPLICATE without parsing; a row left 'failed' or 'no_project' is
+ * processed again.  Then the mail is parsed, its project found, and the
+ * objects written; the row is updated with what the mail became.  Nothing
+ * of a mail is visible before its COMMIT, so a crash or a lost database
+ * at any point leaves either everything or nothing.
+ *
+ * Concurrency (spec §17.2).  Postfix runs several deliveries at once, so
+ * the mails of one series arrive in parallel and in any order, and the
+ * series rules of §11-§12 ("look up the series by references, else by
+ * markers, else create one and map the thread's message-ids to it") are a
+ * read-then-write race: two patches of an uncovered series would each
+ * create a series.  We serialise every patch and cover letter of a
+ * project with a transaction-scoped advisory lock on the project
+ * (INGEST_LOCK_PROJECT), taken before the first read that decides
+ * anything (duplicate check, series search, cover-name check), and
+ * released by COMMIT or ROLLBACK.  At READ COMMITTED every statement
+ * after the lock sees what the previous holder committed, so the
+ * deliveries behave as if run one after another.  Why this is enough:
+ *  - In any serial order, the grouping is the same as in posting order:
+ *    a patch finds its series through any message-id of the thread that
+ *    an earlier mail mapped (the cover's id is in every patch's
+ *    References), or by markers (same submitter, version, total, within
+ *    20 minutes); whichever mail comes first creates the series and maps
+ *    the thread; a cover letter finds the series by its own message-id.
+ *  - Completeness events (§16) are defined so that their multiset does
+ *    not depend on the order: patch-completed fires for each patch once
+ *    its predecessors are all present (for the late ones when the gap
+ *    closes), series-completed when the count reaches the total.
+ * Why not finer or looser: a lock per thread root is not enough, since
+ * markers match across threads (base-no-references); SERIALIZABLE with
+ * retries would work but turns every collision into a rollback of the
+ * whole mail, which under 8 parallel deliveries of one series means many
+ * retries (and the retry budget of §17.2 is one).  The lock costs one
+ * round trip and is held for a few milliseconds; different projects never
+ * wait for each other.  Comments need no lock: their only read-then-write
+ * is the duplicate check, which ON CONFLICT makes atomic, and tag counts
+ * are incremented in place.
+ *
+ * People are global, not per project: a new address is inserted with ON
+ * CONFLICT (email) DO NOTHING and looked up again if another delivery won
+ * the race.  Two deliveries introducing one address in two spellings of
+ * case at the same instant may create two rows; that is the only race
+ * left, and it is harmless.
+ *
+ * An archive import batches many mails per transaction and holds the
+ * locks of its projects until the batch commits; a deadlock with a pipe
+ * delivery (or another import) is possible and is detected by the server
+ * (40P01): the victim retries.
+ *
+ * Tag counts (§14) are maintained incrementally: a new patch stores its
+ * own counts, a new comment adds its counts to its patch's.  That equals
+ * the reference's recount of patch + comments for as long as the tag
+ * table does not change; a re-parse recounts.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/evp.h>
+
+#include "arena.h"
+#include "buf.h"
+#include "db.h"
+#include "delegate.h"
+#include "ingest.h"
+#include "log.h"
+#include "mail.h"
+#include "subject.h"
+#include "tags.h"
+#include "text.h"
+#include "xalloc.h"
+
+#define MAX_FIELD	255	/* msgids are looked up truncated (§2.4) */
+#define MAX_ATTEMPTS	2	/* a serialization failure is retried once */
+
+const char *const ingest_status_names[INGEST_STATUS_MAX] = {
+	[INGEST_STORED] = "stored",
+	[INGEST_DUPLICATE] = "duplicate",
+	[INGEST_IGNORED] = "ignored",
+	[INGEST_DROPPED] = "dropped",
+	[INGEST_NO_PROJECT] = "no_project",
+	[INGEST_MALFORMED] = "malformed",
+	[INGEST_FAILED] = "failed",
+	[INGEST_TEMPFAIL] = "tempfail",
+};
+
+const char *const ingest_kind_names[INGEST_KIND_MAX] = {
+	[INGEST_NONE] = "",
+	[INGEST_PATCH] = "patch",
+	[INGEST_COVER] = "cover",
+	[INGEST_PATCH_COMMENT] = "patch comment",
+	[INGEST_COVER_COMMENT] = "cover comment",
+};
+
+enum stmt {
+	ST_JOURNAL_ADD,
+	ST_JOURNAL_FAIL,
+	ST_JOURNAL_GET,
+	ST_PROJECTS,
+	ST_STATE_DEFAULT,
+	ST_STATE_BY_NAME,
+	ST_USER_BY_EMAIL,
+	ST_RULES,
+	ST_TAGS,
+	ST_COVER_NAME_TAKEN,
+	ST_SERIES_NEW,
+	ST_SERIES_BY_OWN_REF,
+	ST_SERIES_ATTACH_COVER,
+	ST_PATCH_ADD,
+	ST_COVER_ADD,
+	ST_PARENT,
+	ST_PCOMMENT_ADD,
+	ST_PCOMMENT_FIND,
+	ST_CCOMMENT_ADD,
+	ST_CCOMMENT_FIND,
+	ST_TAGS_ADD,
+	ST_DEPS,
+	ST_SESSION,
+	ST_PATCH_REFRESH,
+	ST_COVER_REFRESH,
+	ST_PCOMMENT_REFRESH,
+	ST_CCOMMENT_REFRESH,
+	ST_TAG_TEXTS,
+	ST_TAGS_CLEAR,
+	ST_PATCH_PRELUDE,
+	ST_COVER_PRELUDE,
+	ST_PARENT_PERSON,
+	ST_SERIES_FIND,
+	ST_TAIL,
+	ST_RELTUPLES,
+	ST__MAX
+};
+
+/*
+ * §8.3 as common table expressions f, u and i, for statements with the
+ * author's address in $1 and name in $2: find case-insensitively, update a
+ * non-empty different name, or create with the address as written; only
+ * when cond holds.
+ */
+#define PERSON_CTE(cond)						\
+	" f AS (SELECT id FROM person WHERE lower(email) = lower($1::text)" \
+	" ORDER BY id LIMIT 1),"					\
+	" u AS (UPDATE person p SET name = $2::text FROM f"		\
+	" WHERE p.id = f.id AND $2::text <> ''"				\
+	" AND p.name IS DISTINCT FROM $2::text AND " cond "),"		\
+	" i AS (INSERT INTO person (email, name)"			\
+	" SELECT $1::text, $2::text WHERE NOT EXISTS (SELECT 1 FROM f)"	\
+	" AND " cond " ON CONFLICT (email) DO NOTHING RETURNING id)"
+
+/*
+ * §13: every candidate parent of the refs (array prj, project prj): kind
+ * 0 a patch, 1 a patch comment (its patch), 2 a cover, 3 a cover comment
+ * (its cover).  "= ANY" and scalar subqueries keep every branch on the
+ * msgid indexes whatever the plan.
+ */
+#define PARENT_SQL(refs, prj)						\
+	"SELECT 0 AS k, p.msgid, p.id, NULL::timestamptz AS d,"		\
+	" 0::bigint AS c FROM patch p"					\
+	" WHERE p.msgid = ANY (" refs "::text[]) AND p.project_id = " prj \
+	" UNION ALL"							\
+	" SELECT 1, c.msgid, c.patch_id, c.date, c.id FROM patch_comment c" \
+	" WHERE c.msgid = ANY (" refs "::text[]) AND (SELECT p.project_id" \
+	" FROM patch p WHERE p.id = c.patch_id) = " prj			\
+	" UNION ALL"							\
+	" SELECT 2, v.msgid, v.id, NULL, 0 FROM cover v"		\
+	" WHERE v.msgid = ANY (" refs "::text[]) AND v.project_id = " prj \
+	" UNION ALL"							\
+	" SELECT 3, c.msgid, c.cover_id, c.date, c.id FROM cover_comment c" \
+	" WHERE c.msgid = ANY (" refs "::text[]) AND (SELECT v.project_id" \
+	" FROM cover v WHERE v.id = c.cover_id) = " prj
+
+static const struct stmt_def stmts[ST__MAX] = {
+	/*
+	 * attempts = 1 means the row is new; a re-delivery bumps it.  The
+	 * DO UPDATE also locks the row, so two deliveries of the same bytes
+	 * at once are serialised here.
+	 */
+	[ST_JOURNAL_ADD] = { "ingest_journal_add",
+	    "INSERT INTO mail (sha256, forced_list_id, envelope_from,"
+	    " envelope_to, size, raw) VALUES ($1, $2, $3, $4, $5, $6)"
+	    " ON CONFLICT (sha256, forced_list_id) DO UPDATE"
+	    " SET attempts = mail.attempts + 1"
+	    " RETURNING id, status, attempts", 6 },
+	/* After a rollback: keep the mail, marked as our failure. */
+	[ST_JOURNAL_FAIL] = { "ingest_journal_fail",
+	    "INSERT INTO mail (sha256, forced_list_id, envelope_from,"
+	    " envelope_to, size, raw, status, reason, processed_at, msgid,"
+	    " subject) VALUES ($1, $2, $3, $4, $5, $6, 'failed', $7, now(),"
+	    " $8, $9)"
+	    " ON CONFLICT (sha256, forced_list_id) DO UPDATE"
+	    " SET status = 'failed', reason = EXCLUDED.reason,"
+	    " processed_at = now(), attempts = mail.attempts + 1,"
+	    " msgid = coalesce(EXCLUDED.msgid, mail.msgid),"
+	    " subject = coalesce(EXCLUDED.subject, mail.subject)"
+	    " RETURNING id", 9 },
+	[ST_JOURNAL_GET] = { "ingest_journal_get",
+	    "SELECT raw, forced_list_id, status, size, envelope_from,"
+	    " envelope_to, patch_id, cover_id, patch_comment_id,"
+	    " cover_comment_id FROM mail WHERE id = $1 FOR UPDATE", 1 },
+	[ST_PROJECTS] = { "ingest_projects",
+	    "SELECT id, linkname, listid, listemail, subject_match, use_tags"
+	    " FROM project WHERE listid = ANY ($1::text[])"
+	    " ORDER BY linkname", 1 },
+	[ST_STATE_DEFAULT] = { "ingest_state_default",
+	    "SELECT id FROM state WHERE ordering = 0", 0 },
+	[ST_STATE_BY_NAME] = { "ingest_state_by_name",
+	    "SELECT id FROM state WHERE upper(name) = upper($1)"
+	    " ORDER BY id LIMIT 1", 1 },
+	[ST_USER_BY_EMAIL] = { "ingest_user_by_email",
+	    "SELECT id FROM auth_user WHERE lower(email) = lower($1)"
+	    " ORDER BY id LIMIT 1", 1 },
+	[ST_RULES] = { "ingest_rules",
+	    "SELECT path, priority, user_id FROM delegation_rule"
+	    " WHERE project_id = $1", 1 },
+	[ST_TAGS] = { "ingest_tags",
+	    "SELECT id, pattern FROM tag ORDER BY id", 0 },
+	/* §7.3 with D1: this project only, and not this mail itself. */
+	[ST_COVER_NAME_TAKEN] = { "ingest_cover_name_taken",
+	    "SELECT 1 FROM cover WHERE project_id = $1 AND name = $2"
+	    " AND msgid <> $3 LIMIT 1", 3 },
+	/* §11.3: a new series; its references only where still unmapped. */
+	[ST_SERIES_NEW] = { "ingest_series_new",
+	    "WITH s AS (INSERT INTO series (project_id, date, submitter_id,"
+	    " version, total) VALUES ($1, to_timestamp($2), $3, $4, $5)"
+	    " RETURNING id),"
+	    " r AS (INSERT INTO series_reference (project_id, series_id, msgid)"
+	    " SELECT $1, s.id, m FROM s, unnest($6::text[]) AS m"
+	    " ON CONFLICT (project_id, msgid) DO NOTHING)"
+	    " SELECT id FROM s", 6 },
+	[ST_SERIES_BY_OWN_REF] = { "ingest_series_by_own_ref",
+	    "SELECT series_id FROM series_reference"
+	    " WHERE project_id = $1 AND msgid = $2", 2 },
+	/* §12.4: only a series without a cover; names are only upgraded. */
+	[ST_SERIES_ATTACH_COVER] = { "ingest_series_attach_cover",
+	    "UPDATE series s SET cover_letter_id = $2,"
+	    " name = CASE WHEN s.name IS NULL OR s.name = ''"
+	    " OR s.name = (SELECT p.name FROM patch p WHERE p.series_id = s.id"
+	    " AND p.number = 1) THEN $3 ELSE s.name END"
+	    " WHERE s.id = $1 AND s.cover_letter_id IS NULL", 3 },
+	[ST_PATCH_ADD] = { "ingest_patch_add",
+	    "WITH p AS (INSERT INTO patch (project_id, msgid, date, name,"
+	    " submitter_id, state_id, delegate_id, series_id, number, pull_url, hash,"
+	    " headers, content, diff) VALUES ($1, $2, to_timestamp($3), $4,"
+	    " $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+	    " ON CONFLICT (msgid, project_id) DO NOTHING RETURNING id),"
+	    /* §11.4: patch 1 names a series that has no name */
+	    " n AS (UPDATE series SET name = $4 WHERE id = $8 AND $9 = 1"
+	    " AND (name IS NULL OR name = '') AND EXISTS (SELECT 1 FROM p))"
+	    " SELECT id FROM p", 14 },
+	[ST_COVER_ADD] = { "ingest_cover_add",
+	    "INSERT INTO cover (project_id, msgid, date, name, submitter_id,"
+	    " headers, content) VALUES ($1, $2, to_timestamp($3), $4, $5, $6,"
+	    " $7) ON CONFLICT (msgid, project_id) DO NOTHING RETURNING id", 7 },
+	/* The parents alone, for an author that is not valid. */
+	[ST_PARENT] = { "ingest_parent",
+	    PARENT_SQL("$2", "$1")
+	    " ORDER BY 1, 2, 4 DESC NULLS LAST, 5 DESC", 2 },
+	[ST_PCOMMENT_ADD] = { "ingest_pcomment_add",
+	    "INSERT INTO patch_comment (patch_id, msgid, date, submitter_id,"
+	    " addressed, headers, content) VALUES ($1, $2, to_timestamp($3),"
+	    " $4, $5, $6, $7) ON CONFLICT (msgid, patch_id) DO NOTHING"
+	    " RETURNING id", 7 },
+	[ST_PCOMMENT_FIND] = { "ingest_pcomment_find",
+	    "SELECT id FROM patch_comment WHERE msgid = $1 AND patch_id = $2",
+	    2 },
+	[ST_CCOMMENT_ADD] = { "ingest_ccomment_add",
+	    "INSERT INTO cover_comment (cover_id, msgid, date, submitter_id,"
+	    " addressed, headers, content) VALUES ($1, $2, to_timestamp($3),"
+	    " $4, $5, $6, $7) ON CONFLICT (msgid, cover_id) DO NOTHING"
+	    " RETURNING id", 7 },
+	[ST_CCOMMENT_FIND] = { "ingest_ccomment_find",
+	    "SELECT id FROM cover_comment WHERE msgid = $1 AND cover_id = $2",
+	    2 },
+	/* §14, incrementally (see the top of this file). */
+	[ST_TAGS_ADD] = { "ingest_tags_add",
+	    "INSERT INTO patch_tag (patch_id, tag_id, count)"
+	    " SELECT $1, t, c FROM unnest($2::bigint[], $3::integer[])"
+	    " AS x(t, c) WHERE c > 0"
+	    " ON CONFLICT (patch_id, tag_id)"
+	    " DO UPDATE SET count = patch_tag.count + EXCLUDED.count", 3 },
+	/*
+	 * §15: series ids and msgids (a patch's series, else a cover's, in
+	 * any project), kept when in this project and not the series
+	 * itself.
+	 */
+	[ST_DEPS] = { "ingest_deps",
+	    "INSERT INTO series_dependency (from_series_id, to_series_id)"
+	    " SELECT DISTINCT $1::bigint, d.id FROM ("
+	    " SELECT unnest($2::bigint[]) AS id UNION ALL"
+	    " SELECT coalesce((SELECT p.series_id FROM patch p"
+	    " WHERE p.msgid = m AND p.series_id IS NOT NULL"
+	    " ORDER BY p.id LIMIT 1), (SELECT s2.id FROM cover c"
+	    " JOIN series s2 ON s2.cover_letter_id = c.id WHERE c.msgid = m"
+	    " ORDER BY c.id LIMIT 1)) FROM unnest($3::text[]) AS m) d"
+	    " WHERE d.id <> $1::bigint AND (SELECT s.project_id FROM series s"
+	    " WHERE s.id = d.id) = $4"
+	    " ON CONFLICT DO NOTHING", 4 },
+	/*
+	 * Per connection.  Plans: every statement here is written for
+	 * index lookups whatever its parameters (ANY over msgid arrays,
+	 * scalar subqueries instead of joins), so we want one generic plan
+	 * per statement, planned once (re-planning the parent lookup for
+	 * each mail costs ~2 ms, running it 0.1 ms), and a plan that cannot
+	 * turn into a scan of a whole table because the statistics were
+	 * taken while it was small (an import outruns autovacuum): no
+	 * sequential scans, hash or merge joins.
+	 */
+	[ST_SESSION] = { "ingest_session",
+	    "SELECT set_config('synchronous_commit', $1, false),"
+	    " set_config('plan_cache_mode', 'force_generic_plan', false),"
+	    " set_config('enable_seqscan', 'off', false),"
+	    " set_config('enable_hashjoin', 'off', false),"
+	    " set_config('enable_mergejoin', 'off', false)", 1 },
+	/*
+	 * Re-parse of a stored mail: its object takes the fields the parser
+	 * derives again; nothing is written when nothing changed.
+	 */
+	[ST_PATCH_REFRESH] = { "ingest_patch_refresh",
+	    "UPDATE patch SET name = $2, content = $3, diff = $4, hash = $5,"
+	    " pull_url = $6, headers = $7 WHERE id = $1"
+	    " AND (name, content, diff, hash, pull_url, headers)"
+	    " IS DISTINCT FROM ($2, $3, $4, $5, $6, $7)", 7 },
+	[ST_COVER_REFRESH] = { "ingest_cover_refresh",
+	    "UPDATE cover SET name = $2, content = $3, headers = $4"
+	    " WHERE id = $1 AND (name, content, headers)"
+	    " IS DISTINCT FROM ($2, $3, $4)", 4 },
+	[ST_PCOMMENT_REFRESH] = { "ingest_pcomment_refresh",
+	    "UPDATE patch_comment SET content = $2, headers = $3"
+	    " WHERE id = $1 AND (content, headers) IS DISTINCT FROM ($2, $3)"
+	    " RETURNING patch_id", 3 },
+	[ST_CCOMMENT_REFRESH] = { "ingest_ccomment_refresh",
+	    "UPDATE cover_comment SET content = $2, headers = $3"
+	    " WHERE id = $1 AND (content, headers) IS DISTINCT FROM ($2, $3)",
+	    3 },
+	/* §14 from scratch: the patch's text and its comments'. */
+	[ST_TAG_TEXTS] = { "ingest_tag_texts",
+	    "SELECT content FROM patch WHERE id = $1 UNION ALL"
+	    " SELECT content FROM patch_comment WHERE patch_id = $1", 1 },
+	[ST_TAGS_CLEAR] = { "ingest_tags_clear",
+	    "DELETE FROM patch_tag WHERE patch_id = $1", 1 },
+
+	/*
+	 * The statements of the common paths are folded, so that a mail
+	 * costs few round trips: a patch is journal, prelude, series find,
+	 * (series new,) insert and tail; a comment journal, parent, insert
+	 * and tail.
+	 *
+	 * Prelude: the duplicate check (§3.4) and the author (§8.3) in one;
+	 * a duplicate touches no person.  Columns: the duplicate's id, the
+	 * person's id (NULL for both: another delivery inserted the address
+	 * meanwhile, run it again).
+	 */
+	[ST_PATCH_PRELUDE] = { "ingest_patch_prelude",
+	    "WITH d AS (SELECT id FROM patch WHERE msgid = $3"
+	    " AND project_id = $4)," PERSON_CTE("NOT EXISTS (SELECT 1 FROM d)")
+	    " SELECT (SELECT id FROM d), (SELECT id FROM f UNION ALL"
+	    " SELECT id FROM i LIMIT 1)", 4 },
+	[ST_COVER_PRELUDE] = { "ingest_cover_prelude",
+	    "WITH d AS (SELECT id FROM cover WHERE msgid = $3"
+	    " AND project_id = $4)," PERSON_CTE("NOT EXISTS (SELECT 1 FROM d)")
+	    " SELECT (SELECT id FROM d), (SELECT id FROM f UNION ALL"
+	    " SELECT id FROM i LIMIT 1)", 4 },
+	/* ST_PARENT, and the author when there is a parent. */
+	[ST_PARENT_PERSON] = { "ingest_parent_person",
+	    "WITH cand AS (" PARENT_SQL("$4", "$3") "),"
+	    PERSON_CTE("EXISTS (SELECT 1 FROM cand)")
+	    " SELECT k, msgid, id, d, c, (SELECT id FROM f UNION ALL"
+	    " SELECT id FROM i LIMIT 1) FROM cand"
+	    " ORDER BY 1, 2, 4 DESC NULLS LAST, 5 DESC", 4 },
+	/*
+	 * §11.2: kind 0, every mapped id of [own] + refs; kind 1, the most
+	 * recent marker candidate with slot x free.  Each with its total,
+	 * whether slot x is taken, and its patches as "number:id,...".
+	 */
+	[ST_SERIES_FIND] = { "ingest_series_find",
+	    "SELECT 0 AS k, r.msgid, r.series_id,"
+	    " (SELECT s.total FROM series s WHERE s.id = r.series_id),"
+	    " EXISTS (SELECT 1 FROM patch p WHERE p.series_id = r.series_id"
+	    " AND p.number = $3),"
+	    " (SELECT string_agg(p.number || ':' || p.id, ',' ORDER BY p.number)"
+	    " FROM patch p WHERE p.series_id = r.series_id)"
+	    " FROM series_reference r"
+	    " WHERE r.project_id = $1 AND r.msgid = ANY ($2::text[])"
+	    " UNION ALL"
+	    " (SELECT 1, NULL, s.id, s.total, false,"
+	    " (SELECT string_agg(p.number || ':' || p.id, ',' ORDER BY p.number)"
+	    " FROM patch p WHERE p.series_id = s.id)"
+	    " FROM series s WHERE s.submitter_id = $4"
+	    " AND s.project_id = $1 AND s.version = $5 AND s.total = $6"
+	    " AND s.date BETWEEN to_timestamp($7) - interval '20 minutes'"
+	    " AND to_timestamp($7) + interval '20 minutes'"
+	    " AND NOT EXISTS (SELECT 1 FROM patch p WHERE p.series_id = s.id"
+	    " AND p.number = $3)"
+	    " ORDER BY s.date DESC, s.id DESC LIMIT 1)", 7 },
+	/*
+	 * The end of every mail: its events (§16, in order: ids follow the
+	 * order), the tag counts it adds (§14, incrementally), and its
+	 * journal entry's outcome.
+	 */
+	[ST_TAIL] = { "ingest_tail",
+	    "WITH ev AS (INSERT INTO event (category, project_id, date,"
+	    " patch_id, series_id, cover_id, patch_comment_id,"
+	    " cover_comment_id)"
+	    " SELECT e.c, $5, clock_timestamp(), e.p, e.s, e.v, e.pc, e.cc"
+	    " FROM unnest($12::text[], $13::bigint[], $14::bigint[],"
+	    " $15::bigint[], $16::bigint[], $17::bigint[]) WITH ORDINALITY"
+	    " AS e(c, p, s, v, pc, cc, n) ORDER BY e.n),"
+	    " tg AS (INSERT INTO patch_tag (patch_id, tag_id, count)"
+	    " SELECT $18, t, c FROM unnest($19::bigint[], $20::integer[])"
+	    " AS x(t, c) WHERE $18::bigint IS NOT NULL AND c > 0"
+	    " ON CONFLICT (patch_id, tag_id)"
+	    " DO UPDATE SET count = patch_tag.count + EXCLUDED.count)"
+	    " UPDATE mail SET processed_at = now(), status = $2, reason = $3,"
+	    " list_id = $4, project_id = $5, msgid = $6, subject = $7,"
+	    " patch_id = $8, cover_id = $9, patch_comment_id = $10,"
+	    " cover_comment_id = $11 WHERE id = $1", 20 },
+	/* What the planner believes the size of the patch table to be. */
+	[ST_RELTUPLES] = { "ingest_reltuples",
+	    "SELECT greatest(reltuples, 0)::bigint FROM pg_class"
+	    " WHERE oid = 'patch'::regclass", 0 },
+};
+
+/* ---- caches: valid for one transaction ---------------------------------- */
+
+struct project {
+	int64_t		 id;
+	char		*linkname;
+	char		*listid;
+	char		*listemail;
+	char		*subject_match;
+	int		 use_tags;
+	int		 rules_loaded;
+	struct delegate_rule *rules;
+	size_t		 nrules;
+};
+
+struct ingest_cache {
+	struct project	*proj;
+	size_t		 nproj;
+	char		**seen;		/* list ids already looked up */
+	size_t		 nseen;
+	int64_t		 default_state;	/* 0: not loaded, -1: none */
+	int		 tags_loaded;
+	struct tagset	*tags;
+	int64_t		*tag_ids;
+	char		**tag_patterns;
+	size_t		 ntags;
+	int64_t		*locked;	/* projects locked in this transaction */
+	size_t		 nlocked;
+	int		 session;	/* backend pid the settings were made on */
+	struct arena	 arena;		/* per mail */
+};
+
+static void
+project_free_rules(struct project *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nrules; i++)
+		free((char *)p->rules[i].path);
+	free(p->rules);
+	p->rules = NULL;
+	p->nrules = 0;
+	p->rules_loaded = 0;
+}
+
+/* Forget everything read from the database (new transaction). */
+static void
+cache_reset(struct ingest_cache *ch)
+{
+	size_t i;
+
+	for (i = 0; i < ch->nproj; i++) {
+		free(ch->proj[i].linkname);
+		free(ch->proj[i].listid);
+		free(ch->proj[i].listemail);
+		free(ch->proj[i].subject_match);
+		project_free_rules(&ch->proj[i]);
+	}
+	free(ch->proj);
+	ch->proj = NULL;
+	ch->nproj = 0;
+	for (i = 0; i < ch->nseen; i++)
+		free(ch->seen[i]);
+	free(ch->seen);
+	ch->seen = NULL;
+	ch->nseen = 0;
+	ch->default_state = 0;
+	ch->tags_loaded = 0;	/* the compiled set is kept if unchanged */
+	free(ch->locked);
+	ch->locked = NULL;
+	ch->nlocked = 0;
+}
+
+static void
+cache_free_tags(struct ingest_cache *ch)
+{
+	size_t i;
+
+	tagset_free(ch->tags);
+	for (i = 0; i < ch->ntags; i++)
+		free(ch->tag_patterns[i]);
+	free(ch->tag_patterns);
+	free(ch->tag_ids);
+	ch->tags = NULL;
+	ch->tag_patterns = NULL;
+	ch->tag_ids = NULL;
+	ch->ntags = 0;
+}
+
+/* ---- the per-mail context ----------------------------------------------- */
+
+struct ev {
+	const char	*cat;
+	int64_t		 patch, series, cover, pcomment, ccomment;
+};
+
+struct ctx {
+	struct ingest		*ing;
+	struct db		*db;
+	const struct ingest_mail *m;
+	struct ingest_result	*r;
+	const char		*forced;	/* forced list id or NULL */
+	int64_t			 mail_id;
+	int			 reparse;
+	char			 prev_status[16];	/* reparse: row's status */
+	int64_t			 row_obj[INGEST_KIND_MAX];	/* reparse */
+	struct parsed_mail	 pm;
+	int			 parsed;
+	struct project		*proj;
+	const char		*list_id;	/* the one that matched */
+	int64_t			 person;
+	int			 tempfail;	/* a non-database TEMPFAIL */
+	struct ev		*ev;
+	size_t			 nev;
+	size_t			 evcap;
+	int64_t			 obj[INGEST_KIND_MAX];
+	int64_t			 tag_patch;	/* counts for the tail */
+	struct buf		 tag_ids;
+	struct buf		 tag_counts;
+};
+
+static void
+set_reason(struct ingest_result *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+set_reason(struct ingest_result *r, const char *fmt, ...)
+{
+	va_list ap;
+	size_t i;
+
+	va_start(ap, fmt);
+	vsnprintf(r->reason, sizeof(r->reason), fmt, ap);
+	va_end(ap);
+	/* one line: Postfix may quote it */
+	for (i = 0; r->reason[i] != '\0'; i++)
+		if ((unsigned char)r->reason[i] < 0x20)
+			r->reason[i] = ' ';
+}
+
+static void
+ev_add(struct ctx *c, const char *cat, int64_t patch, int64_t series,
+    int64_t cover, int64_t pcomment, int64_t ccomment)
+{
+	if (c->nev == c->evcap) {
+		c->evcap = c->evcap ? 2 * c->evcap : 8;
+		c->ev = xreallocarray(c->ev, c->evcap, sizeof(*c->ev));
+	}
+	c->ev[c->nev++] = (struct ev){ cat, patch, series, cover, pcomment,
+	    ccomment };
+}
+
+/* ---- PostgreSQL array literals ------------------------------------------ */
+
+static void
+array_add_text(struct buf *b, const char *s, size_t len)
+{
+	size_t i;
+
+	buf_addc(b, b->len > 0 ? ',' : '{');
+	buf_addc(b, '"');
+	for (i = 0; i < len; i++) {
+		if (s[i] == '"' || s[i] == '\\')
+			buf_addc(b, '\\');
+		buf_addc(b, s[i]);
+	}
+	buf_addc(b, '"');
+}
+
+static void
+array_add_i64(struct buf *b, int64_t v)
+{
+	buf_addc(b, b->len > 0 ? ',' : '{');
+	if (v == 0)
+		buf_adds(b, "NULL");
+	else
+		buf_addf(b, "%lld", (long long)v);
+}
+
+static const char *
+array_end(struct buf *b)
+{
+	if (b->len == 0)
+		buf_addc(b, '{');
+	buf_addc(b, '}');
+	return b->s;
+}
+
+/* Append a msgid truncated to 255 characters, unless already there. */
+static void
+ids_add(char ***v, size_t *n, const char *s)
+{
+	size_t i, len = text_prefix_len(s, strlen(s), MAX_FIELD);
+
+	for (i = 0; i < *n; i++)
+		if (strlen((*v)[i]) == len && memcmp((*v)[i], s, len) == 0)
+			return;
+	*v = xreallocarray(*v, *n + 1, sizeof(**v));
+	(*v)[(*n)++] = xstrndup(s, len);
+}
+
+static void
+ids_free(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static const char *
+ids_array(struct buf *b, char *const *v, size_t n)
+{
+	size_t i;
+
+	buf_reset(b);
+	for (i = 0; i < n; i++)
+		array_add_text(b, v[i], strlen(v[i]));
+	return array_end(b);
+}
+
+/* ---- small queries ------------------------------------------------------ */
+
+/* One id from a one-column query: 1 found, 0 none, -1 failure. */
+static int
+query_id(struct ctx *c, enum stmt st, const struct dbparam *p, int np,
+    int64_t *id)
+{
+	struct dbres *r;
+
+	*id = 0;
+	if ((r = db_exec(c->db, &stmts[st], p, np)) == NULL)
+		return -1;
+	if (dbres_rows(r) == 0 || dbres_isnull(r, 0, 0))
+		return 0;
+	*id = dbres_i64(r, 0, 0);
+	return 1;
+}
+
+static int
+lock_project(struct ctx *c)
+{
+	struct ingest_cache *ch = c->ing->cache;
+	size_t i;
+
+	for (i = 0; i < ch->nlocked; i++)
+		if (ch->locked[i] == c->proj->id)
+			return 0;
+	if (db_xact_lock(c->db, INGEST_LOCK_PROJECT(c->proj->id)) == -1)
+		return -1;
+	ch->locked = xreallocarray(ch->locked, ch->nlocked + 1,
+	    sizeof(*ch->locked));
+	ch->locked[ch->nlocked++] = c->proj->id;
+	return 0;
+}
+
+/* §4: look the candidate list ids up, those not yet in the cache. */
+static int
+load_projects(struct ctx *c)
+{
+	struct ingest_cache *ch = c->ing->cache;
+	struct buf a = BUF_INIT;
+	struct dbres *r;
+	size_t i, j, k, nnew = 0;
+	int rc = -1;
+
+	buf_reset(&a);
+	for (i = 0; i < c->pm.nlistids; i++) {
+		for (j = 0; j < ch->nseen; j++)
+			if (strcmp(ch->seen[j], c->pm.listids[i]) == 0)
+				break;
+		if (j < ch->nseen)
+			continue;
+		array_add_text(&a, c->pm.listids[i], strlen(c->pm.listids[i]));
+		nnew++;
+		ch->seen = xreallocarray(ch->seen, ch->nseen + 1,
+		    sizeof(*ch->seen));
+		ch->seen[ch->nseen++] = xstrdup(c->pm.listids[i]);
+	}
+	if (nnew == 0) {
+		rc = 0;
+		goto out;
+	}
+	array_end(&a);
+	if ((r = db_run(c->db, &stmts[ST_PROJECTS], DB_STR(a.s))) == NULL)
+		goto out;
+	k = (size_t)dbres_rows(r);
+	ch->proj = xreallocarray(ch->proj, ch->nproj + k + 1,
+	    sizeof(*ch->proj));
+	for (i = 0; i < k; i++) {
+		struct project *p = &ch->proj[ch->nproj++];
+
+		memset(p, 0, sizeof(*p));
+		p->id = dbres_i64(r, (int)i, 0);
+		p->linkname = xstrdup(dbres_str(r, (int)i, 1));
+		p->listid = xstrdup(dbres_str(r, (int)i, 2));
+		p->listemail = xstrdup(dbres_str(r, (int)i, 3));
+		p->subject_match = xstrdup(dbres_str(r, (int)i, 4));
+		p->use_tags = dbres_bool(r, (int)i, 5);
+	}
+	rc = 0;
+out:
+	buf_release(&a);
+	return rc;
+}
+
+/*
+ * §4: for each candidate list id in order, the first project (by
+ * linkname) whose subject_match matches the subject, else the one with
+ * no subject_match.  0 with c->proj set or NULL; -1 on failure.
+ */
+static int
+find_project(struct ctx *c)
+{
+	struct ingest_cache *ch = c->ing->cache;
+	struct project *def, *p;
+	size_t i, j;
+	int m;
+
+	c->proj = NULL;
+	if (load_projects(c) == -1)
+		return -1;
+	/* the cache keeps the query's linkname order within a list id */
+	for (i = 0; i < c->pm.nlistids; i++) {
+		def = NULL;
+		for (j = 0; j < ch->nproj; j++) {
+			p = &ch->proj[j];
+			if (strcmp(p->listid, c->pm.listids[i]) != 0)
+				continue;
+			if (p->subject_match[0] == '\0') {
+				if (def == NULL)
+					def = p;
+				continue;
+			}
+			m = subject_match(p->subject_match, c->pm.subject);
+			if (m == -1) {
+				log_warnx("project %s: subject_match does not "
+				    "compile; skipped", p->linkname);
+				continue;
+			}
+			if (m == 1) {
+				c->proj = p;
+				c->list_id = c->pm.listids[i];
+				return 0;
+			}
+		}
+		if (def != NULL) {
+			c->proj = def;
+			c->list_id = c->pm.listids[i];
+			return 0;
+		}
+	}
+	return 0;
+}
+
+static int
+load_rules(struct ctx *c, struct project *p)
+{
+	struct dbres *r;
+	size_t i, n;
+
+	if (p->rules_loaded)
+		return 0;
+	if ((r = db_run(c->db, &stmts[ST_RULES], DB_I64(p->id))) == NULL)
+		return -1;
+	n = (size_t)dbres_rows(r);
+	p->rules = xcalloc(n ? n : 1, sizeof(*p->rules));
+	for (i = 0; i < n; i++) {
+		p->rules[i].path = xstrdup(dbres_str(r, (int)i, 0));
+		p->rules[i].priority = (int)dbres_i64(r, (int)i, 1);
+		p->rules[i].user = dbres_i64(r, (int)i, 2);
+	}
+	p->nrules = n;
+	p->rules_loaded = 1;
+	return 0;
+}
+
+/* The tag table; the compiled set survives while the patterns do. */
+static int
+load_tags(struct ctx *c)
+{
+	struct ingest_cache *ch = c->ing->cache;
+	struct dbres *r;
+	size_t i, n;
+	int same;
+
+	if (ch->tags_loaded)
+		return 0;
+	if ((r = db_run0(c->db, &stmts[ST_TAGS])) == NULL)
+		return -1;
+	n = (size_t)dbres_rows(r);
+	same = ch->tags != NULL && n == ch->ntags;
+	for (i = 0; same && i < n; i++)
+		same = ch->tag_ids[i] == dbres_i64(r, (int)i, 0) &&
+		    strcmp(ch->tag_patterns[i], dbres_str(r, (int)i, 1)) == 0;
+	if (!same) {
+		cache_free_tags(ch);
+		ch->tag_ids = xcalloc(n ? n : 1, sizeof(*ch->tag_ids));
+		ch->tag_patterns = xcalloc(n ? n : 1,
+		    sizeof(*ch->tag_patterns));
+		for (i = 0; i < n; i++) {
+			ch->tag_ids[i] = dbres_i64(r, (int)i, 0);
+			ch->tag_patterns[i] = xstrdup(dbres_str(r, (int)i, 1));
+		}
+		ch->ntags = n;
+		ch->tags = tagset_new((const char *const *)ch->tag_patterns, n);
+	}
+	ch->tags_loaded = 1;
+	return 0;
+}
+
+/*
+ * §14: the counts of text, to add to patch's tags in the tail, when the
+ * project counts tags.
+ */
+static int
+add_tags(struct ctx *c, int64_t patch, const char *text, size_t len)
+{
+	struct ingest_cache *ch = c->ing->cache;
+	unsigned *cnt;
+	size_t i;
+
+	if (!c->proj->use_tags)
+		return 0;
+	if (load_tags(c) == -1)
+		return -1;
+	if (ch->ntags == 0)
+		return 0;
+	cnt = xcalloc(ch->ntags, sizeof(*cnt));
+	tagset_count(ch->tags, text, len, cnt);
+	for (i = 0; i < ch->ntags; i++) {
+		if (cnt[i] == 0)
+			continue;
+		array_add_i64(&c->tag_ids, ch->tag_ids[i]);
+		buf_addc(&c->tag_counts, c->tag_counts.len > 0 ? ',' : '{');
+		buf_addf(&c->tag_counts, "%u", cnt[i]);
+		c->tag_patch = patch;
+	}
+	free(cnt);
+	return 0;
+}
+
+/*
+ * §3.4 and §8.3: a prelude statement (ST_*_PRELUDE), the duplicate's id
+ * into *dup, or the author into c->person.  Run again when another
+ * delivery inserted the address meanwhile.
+ */
+static int
+prelude(struct ctx *c, enum stmt st, int64_t *dup)
+{
+	const struct mail_person *au = &c->pm.author;
+	struct dbres *r;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		r = db_run(c->db, &stmts[st], DB_STR(au->email),
+		    DB_STR(au->name), DB_STR(c->pm.msgid), DB_I64(c->proj->id));
+		if (r == NULL)
+			return -1;
+		*dup = dbres_i64(r, 0, 0);
+		c->person = dbres_i64(r, 0, 1);
+		if (*dup != 0 || c->person != 0)
+			return 0;
+	}
+	c->tempfail = 1;
+	set_reason(c->r, "person %s: lost an insert race twice", au->email);
+	return -1;
+}
+
+/* §9.1 */
+static int
+initial_state(struct ctx *c, int64_t *state)
+{
+	struct ingest_cache *ch = c->ing->cache;
+	int found;
+
+	if (c->pm.hint_state != NULL) {
+		found = query_id(c, ST_STATE_BY_NAME, (struct dbparam[]){
+		    DB_STR(c->pm.hint_state) }, 1, state);
+		if (found != 0)
+			return found == -1 ? -1 : 0;
+	}
+	if (ch->default_state == 0) {
+		found = query_id(c, ST_STATE_DEFAULT, NULL, 0, state);
+		if (found == -1)
+			return -1;
+		ch->default_state = found ? *state : -1;
+	}
+	if (ch->default_state == -1) {
+		/* a configuration fault: keep the mail queued (§9.1) */
+		c->tempfail = 1;
+		set_reason(c->r, "no default patch state (ordering 0)");
+		return -1;
+	}
+	*state = ch->default_state;
+	return 0;
+}
+
+/* §9.2 */
+static int
+find_delegate(struct ctx *c, int64_t *user)
+{
+	int64_t u;
+	int found;
+
+	*user = 0;
+	if (c->pm.hint_delegate != NULL) {
+		found = query_id(c, ST_USER_BY_EMAIL, (struct dbparam[]){
+		    DB_STR(c->pm.hint_delegate) }, 1, user);
+		if (found != 0)
+			return found == -1 ? -1 : 0;
+	}
+	if (c->pm.diff == NULL || c->pm.nfiles == 0)
+		return 0;
+	if (load_rules(c, c->proj) == -1)
+		return -1;
+	if (c->proj->nrules == 0)
+		return 0;
+	u = delegate_by_files(c->proj->rules, c->proj->nrules, c->pm.files,
+	    c->pm.nfiles);
+	*user = u > 0 ? u : 0;
+	return 0;
+}
+
+/*
+ * §14 recomputed for one patch (a re-parse changed a text): the patch's
+ * content and every comment's, counted afresh.
+ */
+static int
+recount_tags(struct ctx *c, int64_t patch)
+{
+	struct ingest_cache *ch = c->ing->cache;
+	struct buf ids = BUF_INIT, counts = BUF_INIT;
+	unsigned *sum = NULL, *cnt = NULL;
+	struct dbres *r;
+	size_t i;
+	int row, rc = -1;
+
+	if (!c->proj->use_tags)
+		return 0;
+	if (load_tags(c) == -1 || db_run_do(c->db, &stmts[ST_TAGS_CLEAR],
+	    DB_I64(patch)) == -1)
+		return -1;
+	if (ch->ntags == 0)
+		return 0;
+	if ((r = db_run(c->db, &stmts[ST_TAG_TEXTS], DB_I64(patch))) == NULL)
+		return -1;
+	sum = xcalloc(ch->ntags, sizeof(*sum));
+	cnt = xcalloc(ch->ntags, sizeof(*cnt));
+	for (row = 0; row < dbres_rows(r); row++) {
+		const char *t = dbres_str(r, row, 0);
+
+		if (t == NULL)
+			continue;
+		tagset_count(ch->tags, t, strlen(t), cnt);
+		for (i = 0; i < ch->ntags; i++)
+			sum[i] += cnt[i];
+	}
+	for (i = 0; i < ch->ntags; i++) {
+		array_add_i64(&ids, ch->tag_ids[i]);
+		buf_addc(&counts, counts.len > 0 ? ',' : '{');
+		buf_addf(&counts, "%u", sum[i]);
+	}
+	array_end(&ids);
+	array_end(&counts);
+	if (db_run_do(c->db, &stmts[ST_TAGS_ADD], DB_I64(patch), DB_STR(ids.s),
+	    DB_STR(counts.s)) == -1)
+		goto out;
+	rc = 0;
+out:
+	free(sum);
+	free(cnt);
+	buf_release(&ids);
+	buf_release(&counts);
+	return rc;
+}
+
+/*
+ * A re-parse found the object this journal entry made: give it the
+ * fields the parser derives now.  1 if anything changed.
+ */
+static int
+refresh(struct ctx *c, enum ingest_kind kind, int64_t id)
+{
+	struct parsed_mail *pm = &c->pm;
+	struct dbres *r = NULL;
+	int64_t changed;
+
+	switch (kind) {
+	case INGEST_PATCH:
+		r = db_run(c->db, &stmts[ST_PATCH_REFRESH], DB_I64(id),
+		    DB_STR(pm->name), DB_STR(pm->content), DB_STR(pm->diff),
+		    pm->diff != NULL ? DB_STR(pm->hash) : DB_NULL,
+		    DB_STR(pm->pull_url), DB_STR(pm->headers));
+		break;
+	case INGEST_COVER:
+		r = db_run(c->db, &stmts[ST_COVER_REFRESH], DB_I64(id),
+		    DB_STR(pm->name), DB_STR(pm->content), DB_STR(pm->headers));
+		break;
+	case INGEST_PATCH_COMMENT:
+		r = db_run(c->db, &stmts[ST_PCOMMENT_REFRESH], DB_I64(id),
+		    DB_STR(pm->content), DB_STR(pm->headers));
+		break;
+	case INGEST_COVER_COMMENT:
+		r = db_run(c->db, &stmts[ST_CCOMMENT_REFRESH], DB_I64(id),
+		    DB_STR(pm->content), DB_STR(pm->headers));
+		break;
+	default:
+		return 0;
+	}
+	if (r == NULL)
+		return -1;
+	changed = dbres_affected(r);
+	if (changed && kind == INGEST_PATCH && recount_tags(c, id) == -1)
+		return -1;
+	if (changed && kind == INGEST_PATCH_COMMENT &&
+	    recount_tags(c, dbres_i64(r, 0, 0)) == -1)
+		return -1;
+	return changed > 0;
+}
+
+static int
+duplicate(struct ctx *c, enum ingest_kind kind, int64_t id)
+{
+	int changed;
+
+	c->r->status = INGEST_DUPLICATE;
+	c->r->kind = kind;
+	c->r->object_id = id;
+	c->obj[kind] = id;
+	if (c->reparse && id != 0 && c->row_obj[kind] == id &&
+	    strcmp(c->prev_status, "stored") == 0) {
+		/* the entry's own object: re-derive it */
+		if ((changed = refresh(c, kind, id)) == -1)
+			return -1;
+		set_reason(c->r, "%s %s already stored; %s",
+		    ingest_kind_names[kind], c->pm.msgid,
+		    changed ? "fields re-derived" : "unchanged");
+		return 0;
+	}
+	set_reason(c->r, "%s %s already stored", ingest_kind_names[kind],
+	    c->pm.msgid);
+	return 0;
+}
+
+static int
+author_ok(struct ctx *c)
+{
+	if (c->pm.author.error == NULL)
+		return 1;
+	c->r->status = INGEST_MALFORMED;
+	set_reason(c->r, "%s", c->pm.author.error);
+	return 0;
+}
+
+/* §15: the mail's Depends-on lines, for its series. */
+static int
+add_deps(struct ctx *c, int64_t series)
+{
+	struct buf ids = BUF_INIT, msgids = BUF_INIT;
+	size_t i;
+	int rc;
+
+	if (c->pm.ndeps == 0 || series == 0)
+		return 0;
+	for (i = 0; i < c->pm.ndeps; i++) {
+		const struct dep *d = &c->pm.deps[i];
+
+		if (d->kind == DEP_SERIES)
+			array_add_i64(&ids, d->series);
+		else
+			array_add_text(&msgids, d->msgid, strlen(d->msgid));
+	}
+	array_end(&ids);
+	array_end(&msgids);
+	rc = db_run_do(c->db, &stmts[ST_DEPS], DB_I64(series), DB_STR(ids.s),
+	    DB_STR(msgids.s), DB_I64(c->proj->id));
+	buf_release(&ids);
+	buf_release(&msgids);
+	return rc;
+}
+
+/* ---- series (§11) ------------------------------------------------------ */
+
+/* The patches of a series as "number:id,..." (ST_SERIES_FIND). */
+struct members {
+	int		*num;
+	int64_t		*id;
+	int		 n;
+};
+
+static void
+members_parse(struct members *mb, const char *s)
+{
+	char *end;
+
+	mb->n = 0;
+	if (s == NULL || *s == '\0')
+		return;
+	mb->num = xcalloc(strlen(s) / 4 + 2, sizeof(*mb->num));
+	mb->id = xcalloc(strlen(s) / 4 + 2, sizeof(*mb->id));
+	while (*s) {
+		mb->num[mb->n] = (int)strtol(s, &end, 10);
+		if (*end != ':')
+			break;
+		mb->id[mb->n++] = strtoll(end + 1, &end, 10);
+		s = *end == ',' ? end + 1 : end;
+	}
+}
+
+/*
+ * §11.2-§11.3 for a numbered patch: the series to join, or 0 to create
+ * one; its total and its patches.
+ */
+static int
+series_find(struct ctx *c, int x, int n, int64_t *series, int64_t *total,
+    struct members *mb)
+{
+	struct parsed_mail *pm = &c->pm;
+	struct buf a = BUF_INIT;
+	char **ids = NULL;
+	size_t nids = 0, i;
+	struct dbres *r;
+	int row, rows, best = -1, rc = -1;
+
+	*series = 0;
+	*total = 0;
+	ids_add(&ids, &nids, pm->msgid);
+	for (i = 0; i < pm->nrefs; i++)
+		ids_add(&ids, &nids, pm->refs[i]);
+	r = db_run(c->db, &stmts[ST_SERIES_FIND], DB_I64(c->proj->id),
+	    DB_STR(ids_array(&a, ids, nids)), DB_I64(x), DB_I64(c->person),
+	    DB_I64(pm->version), DB_I64(n), DB_I64(pm->date));
+	if (r == NULL)
+		goto out;
+	/* the first id, in order, that is mapped gives the only candidate */
+	rows = dbres_rows(r);
+	for (i = 0; i < nids && best == -1; i++)
+		for (row = 0; row < rows; row++)
+			if (dbres_i64(r, row, 0) == 0 &&
+			    strcmp(dbres_str(r, row, 1), ids[i]) == 0) {
+				best = row;
+				break;
+			}
+	/* else the markers' candidate */
+	for (row = 0; row < rows && best == -1; row++)
+		if (dbres_i64(r, row, 0) == 1)
+			best = row;
+	if (best != -1 && !dbres_bool(r, best, 4)) {
+		*series = dbres_i64(r, best, 2);
+		*total = dbres_i64(r, best, 3);
+		members_parse(mb, dbres_str(r, best, 5));
+	}
+	rc = 0;
+out:
+	ids_free(ids, nids);
+	buf_release(&a);
+	return rc;
+}
+
+/* A new series, with the given thread ids mapped to it where free. */
+static int
+series_create(struct ctx *c, int n, char *const *ids, size_t nids,
+    int64_t *series)
+{
+	struct buf a = BUF_INIT;
+	int found;
+
+	found = query_id(c, ST_SERIES_NEW, (struct dbparam[]){
+	    DB_I64(c->proj->id), DB_I64(c->pm.date), DB_I64(c->person),
+	    DB_I64(c->pm.version), DB_I64(n),
+	    DB_STR(ids_array(&a, ids, nids)) }, 6, series);
+	buf_release(&a);
+	if (found == 0) {
+		c->db->err = DB_OTHER;
+		return errorx("series insert returned nothing");
+	}
+	return found == -1 ? -1 : 0;
+}
+
+/* ---- patches (§9-§11, §16) ------------------------------------------- */
+
+static int
+store_patch(struct ctx *c)
+{
+	struct parsed_mail *pm = &c->pm;
+	int numbered = pm->has_marker && pm->n != 0;
+	int x = numbered ? pm->x : 1, n = numbered ? pm->n : 1;
+	int64_t series = 0, total = 0, state, delegate, id, dup;
+	int created = 0, found, i, below, rc = -1;
+	struct members mb = { NULL, NULL, 0 };
+	char **ids = NULL;
+	size_t nids = 0, k;
+
+	if (!author_ok(c))
+		return 0;
+	if (lock_project(c) == -1 || prelude(c, ST_PATCH_PRELUDE, &dup) == -1)
+		return -1;
+	if (dup != 0)
+		return duplicate(c, INGEST_PATCH, dup);
+	if (initial_state(c, &state) == -1 || find_delegate(c, &delegate) == -1)
+		return -1;
+
+	/* §11.1: an unnumbered patch never searches */
+	if (numbered && series_find(c, x, n, &series, &total, &mb) == -1)
+		goto out;
+	if (series == 0) {
+		for (k = 0; k < pm->nrefs; k++)
+			ids_add(&ids, &nids, pm->refs[k]);
+		ids_add(&ids, &nids, pm->msgid);
+		i = series_create(c, n, ids, nids, &series);
+		ids_free(ids, nids);
+		if (i == -1)
+			goto out;
+		created = 1;
+		total = n;
+	}
+
+	/* §11.4: x = 0 joins no series */
+	found = query_id(c, ST_PATCH_ADD, (struct dbparam[]){
+	    DB_I64(c->proj->id), DB_STR(pm->msgid), DB_I64(pm->date),
+	    DB_STR(pm->name), DB_I64(c->person), DB_I64(state),
+	    DB_ID(delegate), x >= 1 ? DB_I64(series) : DB_NULL,
+	    x >= 1 ? DB_I64(x) : DB_NULL, DB_STR(pm->pull_url),
+	    pm->diff != NULL ? DB_STR(pm->hash) : DB_NULL,
+	    DB_STR(pm->headers), DB_STR(pm->content), DB_STR(pm->diff) }, 14,
+	    &id);
+	if (found == -1)
+		goto out;
+	if (found == 0) {
+		/* only without the lock's protection: report it the same */
+		rc = duplicate(c, INGEST_PATCH, 0);
+		goto out;
+	}
+	c->obj[INGEST_PATCH] = id;
+	c->r->status = INGEST_STORED;
+	c->r->kind = INGEST_PATCH;
+	c->r->object_id = id;
+
+	/* §16, in the reference's order */
+	ev_add(c, "patch-created", id, 0, 0, 0, 0);
+	if (created)
+		ev_add(c, "series-created", 0, series, 0, 0, 0);
+	if (x >= 1) {
+		for (i = 0, below = 0; i < mb.n; i++)
+			if (mb.num[i] < x)
+				below++;
+		if (below == x - 1) {
+			ev_add(c, "patch-completed", id, series, 0, 0, 0);
+			for (i = 0; i < mb.n && mb.num[i] <= x; i++)
+				;
+			for (k = (size_t)x + 1; i < mb.n && mb.num[i] == (int)k;
+			    i++, k++)
+				ev_add(c, "patch-completed", mb.id[i], series,
+				    0, 0, 0);
+		}
+		if (mb.n + 1 >= total)
+			ev_add(c, "series-completed", 0, series, 0, 0, 0);
+	}
+	if (add_tags(c, id, pm->content, pm->content_len) == -1)
+		goto out;
+	if (add_deps(c, series) == -1)
+		goto out;
+	rc = 0;
+out:
+	free(mb.num);
+	free(mb.id);
+	return rc;
+}
+
+/* ---- cover letters (§12) ----------------------------------------------- */
+
+static int
+store_cover(struct ctx *c)
+{
+	struct parsed_mail *pm = &c->pm;
+	int64_t series = 0, id;
+	char *own[1], *sname;
+	int found, created = 0, rc;
+
+	if (!author_ok(c))
+		return 0;
+	if (lock_project(c) == -1 || prelude(c, ST_COVER_PRELUDE, &id) == -1)
+		return -1;
+	if (id != 0)
+		return duplicate(c, INGEST_COVER, id);
+	/* only through its own msgid, never by refs or markers */
+	found = query_id(c, ST_SERIES_BY_OWN_REF, (struct dbparam[]){
+	    DB_I64(c->proj->id), DB_STR(pm->msgid) }, 2, &series);
+	if (found == -1)
+		return -1;
+	if (!found) {
+		own[0] = pm->msgid;
+		if (series_create(c, pm->n, own, 1, &series) == -1)
+			return -1;
+		created = 1;
+	}
+	found = query_id(c, ST_COVER_ADD, (struct dbparam[]){
+	    DB_I64(c->proj->id), DB_STR(pm->msgid), DB_I64(pm->date),
+	    DB_STR(pm->name), DB_I64(c->person), DB_STR(pm->headers),
+	    DB_STR(pm->content) }, 7, &id);
+	if (found == -1)
+		return -1;
+	if (found == 0)
+		return duplicate(c, INGEST_COVER, 0);
+	c->obj[INGEST_COVER] = id;
+	c->r->status = INGEST_STORED;
+	c->r->kind = INGEST_COVER;
+	c->r->object_id = id;
+	if (created)
+		ev_add(c, "series-created", 0, series, 0, 0, 0);
+	ev_add(c, "cover-created", 0, 0, id, 0, 0);
+	sname = subject_series_name(pm->name);
+	rc = db_run_do(c->db, &stmts[ST_SERIES_ATTACH_COVER], DB_I64(series),
+	    DB_I64(id), DB_STR(sname));
+	free(sname);
+	if (rc == -1)
+		return -1;
+	return add_deps(c, series);
+}
+
+/* ---- comments (§13) ---------------------------------------------------- */
+
+/*
+ * §13: for each ref in order, the object of kind k (a patch or cover)
+ * with that msgid, else the parent of the most recent comment of kind
+ * k + 1 with it.  0 if none.
+ */
+static int64_t
+pick_parent(const struct dbres *r, char *const *ids, size_t nids, int k)
+{
+	int row, rows = dbres_rows(r), kind;
+	size_t i;
+
+	for (i = 0; i < nids; i++)
+		for (kind = k; kind <= k + 1; kind++)
+			for (row = 0; row < rows; row++)
+				if (dbres_i64(r, row, 0) == kind &&
+				    strcmp(dbres_str(r, row, 1), ids[i]) == 0)
+					return dbres_i64(r, row, 2);
+	return 0;
+}
+
+static int
+store_comment(struct ctx *c)
+{
+	struct parsed_mail *pm = &c->pm;
+	struct buf a = BUF_INIT;
+	char **ids = NULL;
+	size_t nids = 0, i;
+	struct dbres *r = NULL;
+	int64_t parent = 0, id;
+	int is_patch = 0, found, attempt, valid = pm->author.error == NULL;
+	enum stmt add, find;
+	enum ingest_kind kind;
+
+	for (i = 0; i < pm->nrefs; i++)
+		ids_add(&ids, &nids, pm->refs[i]);
+	/* the parents, and the author (§8.3) once there is one */
+	for (attempt = 0; nids > 0 && attempt < 2; attempt++) {
+		if (valid)
+			r = db_run(c->db, &stmts[ST_PARENT_PERSON],
+			    DB_STR(pm->author.email), DB_STR(pm->author.name),
+			    DB_I64(c->proj->id),
+			    DB_STR(ids_array(&a, ids, nids)));
+		else
+			r = db_run(c->db, &stmts[ST_PARENT], DB_I64(c->proj->id),
+			    DB_STR(ids_array(&a, ids, nids)));
+		if (r == NULL)
+			break;
+		c->person = valid ? dbres_i64(r, 0, 5) : 0;
+		if (dbres_rows(r) == 0 || !valid || c->person != 0)
+			break;
+		/* another delivery inserted the address: again */
+	}
+	buf_release(&a);
+	if (nids > 0 && r == NULL) {
+		ids_free(ids, nids);
+		return -1;
+	}
+	if (nids > 0) {
+		/* patches (kinds 0, 1) by ref order, then covers (2, 3) */
+		parent = pick_parent(r, ids, nids, 0);
+		is_patch = parent != 0;
+		if (parent == 0)
+			parent = pick_parent(r, ids, nids, 2);
+	}
+	ids_free(ids, nids);
+	if (parent == 0) {
+		c->r->status = INGEST_DROPPED;
+		set_reason(c->r, "reply to an unknown message");
+		return 0;
+	}
+	if (!author_ok(c))
+		return 0;
+	if (c->person == 0) {
+		c->tempfail = 1;
+		set_reason(c->r, "person %s: lost an insert race twice",
+		    pm->author.email);
+		return -1;
+	}
+
+	kind = is_patch ? INGEST_PATCH_COMMENT : INGEST_COVER_COMMENT;
+	add = is_patch ? ST_PCOMMENT_ADD : ST_CCOMMENT_ADD;
+	find = is_patch ? ST_PCOMMENT_FIND : ST_CCOMMENT_FIND;
+	found = query_id(c, add, (struct dbparam[]){ DB_I64(parent),
+	    DB_STR(pm->msgid), DB_I64(pm->date), DB_I64(c->person),
+	    pm->action_required ? DB_BOOL(0) : DB_NULL, DB_STR(pm->headers),
+	    DB_STR(pm->content) }, 7, &id);
+	if (found == -1)
+		return -1;
+	if (found == 0) {
+		found = query_id(c, find, (struct dbparam[]){
+		    DB_STR(pm->msgid), DB_I64(parent) }, 2, &id);
+		if (found == -1)
+			return -1;
+		return duplicate(c, kind, id);
+	}
+	c->obj[kind] = id;
+	c->r->status = INGEST_STORED;
+	c->r->kind = kind;
+	c->r->object_id = id;
+	if (is_patch) {
+		ev_add(c, "patch-comment-created", parent, 0, 0, id, 0);
+		return add_tags(c, parent, pm->content, pm->content_len);
+	}
+	ev_add(c, "cover-comment-created", 0, 0, parent, 0, id);
+	return 0;
+}
+
+/* ---- one mail ----------------------------------------------------------- */
+
+/* The mail's events, tag counts and journal outcome (ST_TAIL). */
+static int
+tail(struct ctx *c)
+{
+	struct ingest_result *r = c->r;
+	const char *status = ingest_status_names[r->status];
+	struct buf cat = BUF_INIT, a[5] = { BUF_INIT, BUF_INIT, BUF_INIT,
+	    BUF_INIT, BUF_INIT };
+	size_t i;
+	int rc;
+
+	/* re-parsing a stored mail finds its objects: it stays stored */
+	if (c->reparse && r->status == INGEST_DUPLICATE &&
+	    strcmp(c->prev_status, "stored") == 0)
+		status = "stored";
+	for (i = 0; i < c->nev; i++) {
+		array_add_text(&cat, c->ev[i].cat, strlen(c->ev[i].cat));
+		array_add_i64(&a[0], c->ev[i].patch);
+		array_add_i64(&a[1], c->ev[i].series);
+		array_add_i64(&a[2], c->ev[i].cover);
+		array_add_i64(&a[3], c->ev[i].pcomment);
+		array_add_i64(&a[4], c->ev[i].ccomment);
+	}
+	array_end(&cat);
+	for (i = 0; i < 5; i++)
+		array_end(&a[i]);
+	array_end(&c->tag_ids);
+	array_end(&c->tag_counts);
+	rc = db_run_do(c->db, &stmts[ST_TAIL], DB_I64(c->mail_id),
+	    DB_STR(status), DB_STR(r->reason[0] ? r->reason : NULL),
+	    DB_STR(c->list_id), DB_ID(c->proj ? c->proj->id : 0),
+	    DB_STR(c->parsed ? c->pm.msgid : NULL),
+	    DB_STR(c->parsed ? c->pm.subject : NULL),
+	    DB_ID(c->obj[INGEST_PATCH]), DB_ID(c->obj[INGEST_COVER]),
+	    DB_ID(c->obj[INGEST_PATCH_COMMENT]),
+	    DB_ID(c->obj[INGEST_COVER_COMMENT]),
+	    DB_STR(cat.s), DB_STR(a[0].s), DB_STR(a[1].s), DB_STR(a[2].s),
+	    DB_STR(a[3].s), DB_STR(a[4].s), DB_ID(c->tag_patch),
+	    DB_STR(c->tag_ids.s), DB_STR(c->tag_counts.s));
+	buf_release(&cat);
+	for (i = 0; i < 5; i++)
+		buf_release(&a[i]);
+	return rc;
+}
+
+static void
+sha256(const void *p, size_t len, unsigned char out[32])
+{
+	unsigned int n = 32;
+
+	EVP_Digest(p, len, out, &n, EVP_sha256(), NULL);
+}
+
+/* Journal the mail; 1 when its bytes were already handled. */
+static int
+journal_add(struct ctx *c)
+{
+	const struct ingest_mail *m = c->m;
+	unsigned char digest[32];
+	const unsigned char *sum = m->sha256;
+	size_t size = m->size > m->len ? m->size : m->len;
+	struct dbres *r;
+	const char *st;
+
+	if (sum == NULL) {
+		sha256(m->bytes, m->len, digest);
+		sum = digest;
+	}
+	r = db_run(c->db, &stmts[ST_JOURNAL_ADD], DB_BYTEA(sum, 32),
+	    DB_STR(c->forced ? c->forced : ""), DB_STR(m->envelope_from),
+	    DB_STR(m->envelope_to), DB_I64((int64_t)size),
+	    m->size > m->len ? DB_NULL : DB_BYTEA(m->bytes, m->len));
+	if (r == NULL)
+		return -1;
+	c->mail_id = dbres_i64(r, 0, 0);
+	c->r->mail_id = c->mail_id;
+	st = dbres_str(r, 0, 1);
+	if (dbres_i64(r, 0, 2) == 1 || strcmp(st, "pending") == 0 ||
+	    strcmp(st, "failed") == 0 || strcmp(st, "no_project") == 0)
+		return 0;
+	c->r->status = INGEST_DUPLICATE;
+	c->r->redelivered = 1;
+	set_reason(c->r, "already received (journal entry %lld, %s)",
+	    (long long)c->mail_id, st);
+	return 1;
+}
+
+/*
+ * Everything for one mail inside an open transaction.  0 with c->r
+ * filled, or -1 (a statement failed: c->db->err; or c->tempfail).
+ */
+static int
+process(struct ctx *c)
+{
+	struct ingest *ing = c->ing;
+	struct parsed_mail *pm = &c->pm;
+	struct parse_opts po;
+	const struct ingest_mail *m = c->m;
+	size_t size = m->size > m->len ? m->size : m->len;
+	int rc;
+
+	if (!c->reparse) {
+		if ((rc = journal_add(c)) != 0)
+			return rc == 1 ? 0 : -1;
+	}
+	if (m->size > m->len) {
+		c->r->status = INGEST_MALFORMED;
+		set_reason(c->r, "too big: %zu bytes", size);
+		return tail(c);
+	}
+
+	memset(&po, 0, sizeof(po));
+	po.list_id = c->forced;
+	po.base_path = ing->opts.base_path;
+	po.ignore_auto_submitted = ing->opts.ignore_auto_submitted;
+	mail_parse(pm, m->bytes, m->len, &po);
+	c->parsed = 1;
+	if (pm->cls == MAIL_MALFORMED) {
+		c->r->status = INGEST_MALFORMED;
+		set_reason(c->r, "%s", pm->error ? pm->error : "unparseable");
+		return tail(c);
+	}
+	if (pm->cls == MAIL_IGNORED) {
+		c->r->status = INGEST_IGNORED;
+		set_reason(c->r, "%s", pm->error ? pm->error : "ignored");
+		return tail(c);
+	}
+	if (find_project(c) == -1)
+		return -1;
+	if (c->proj == NULL) {
+		c->r->status = INGEST_NO_PROJECT;
+		if (pm->nlistids == 0)
+			set_reason(c->r, "no list id");
+		else
+			set_reason(c->r, "no project for list id %s",
+			    pm->listids[0]);
+		return tail(c);
+	}
+	c->r->project_id = c->proj->id;
+	mail_set_project(pm, c->proj->linkname, c->proj->listemail);
+	if (pm->meta_error != NULL) {
+		c->r->status = INGEST_MALFORMED;
+		set_reason(c->r, "%s", pm->meta_error);
+		return tail(c);
+	}
+
+	switch (pm->cls) {
+	case MAIL_EMPTY:
+		c->r->status = INGEST_DROPPED;
+		set_reason(c->r, "no content");
+		rc = 0;
+		break;
+	case MAIL_PATCH:
+	case MAIL_PULL:
+		rc = store_patch(c);
+		break;
+	case MAIL_COVER:
+		rc = store_cover(c);
+		break;
+	case MAIL_COVER_OR_COMMENT:
+		/* §7.3, D1: a known cover name makes it a reply */
+		if (lock_project(c) == -1)
+			return -1;
+		rc = query_id(c, ST_COVER_NAME_TAKEN, (struct dbparam[]){
+		    DB_I64(c->proj->id), DB_STR(pm->name), DB_STR(pm->msgid) },
+		    3, &(int64_t){ 0 });
+		if (rc == -1)
+			return -1;
+		rc = rc ? store_comment(c) : store_cover(c);
+		break;
+	case MAIL_COMMENT:
+		rc = store_comment(c);
+		break;
+	default:
+		c->r->status = INGEST_MALFORMED;
+		set_reason(c->r, "unexpected class %d", (int)pm->cls);
+		rc = 0;
+		break;
+	}
+	if (rc == -1)
+		return -1;
+	return tail(c);
+}
+
+static void
+ctx_init(struct ctx *c, struct ingest *ing, const struct ingest_mail *m,
+    struct ingest_result *r)
+{
+	memset(c, 0, sizeof(*c));
+	memset(r, 0, sizeof(*r));
+	c->ing = ing;
+	c->db = ing->db;
+	c->m = m;
+	c->r = r;
+	c->forced = ing->opts.list_id;
+	buf_init(&c->tag_ids, 0);
+	buf_init(&c->tag_counts, 0);
+}
+
+static void
+ctx_release(struct ctx *c)
+{
+	if (c->parsed)
+		mail_release(&c->pm);
+	free(c->ev);
+	c->ev = NULL;
+	c->nev = c->evcap = 0;
+	c->parsed = 0;
+	buf_release(&c->tag_ids);
+	buf_release(&c->tag_counts);
+	c->tag_patch = 0;
+}
+
+/* Run process() with the per-mail arena for results. */
+static int
+process_mail(struct ctx *c)
+{
+	struct ingest_cache *ch = c->ing->cache;
+	struct arena *saved = c->db->arena;
+	int rc;
+
+	c->db->arena = &ch->arena;
+	rc = process(c);
+	c->db->arena = saved;
+	arena_reset(&ch->arena);
+	return rc;
+}
+
+/* ---- transactions ------------------------------------------------------- */
+
+/* Worth trying again later (exit 75): a failure of the server's, not ours. */
+static int
+db_temporary(const struct db *db)
+{
+	return db->err == DB_UNAVAILABLE ||
+	    strncmp(db->sqlstate, "53", 2) == 0 ||	/* resources */
+	    strncmp(db->sqlstate, "58", 2) == 0;	/* system, I/O */
+}
+
+static int
+tx_begin(struct ingest *ing)
+{
+	struct ingest_cache *ch = ing->cache;
+
+	if (db_ensure(ing->db) == -1)
+		return -1;
+	/* a new connection (the PGconn pointer may be reused) */
+	if (ch->session != PQbackendPID(ing->db->conn)) {
+		if (db_run_do(ing->db, &stmts[ST_SESSION],
+		    DB_STR(ing->opts.durable ? "on" : "off")) == -1)
+			return -1;
+		ch->session = PQbackendPID(ing->db->conn);
+	}
+	cache_reset(ch);
+	return db_begin(ing->db);
+}
+
+static void
+account(struct ingest *ing, const struct ingest_result *r)
+{
+	ing->count[r->status]++;
+	if (r->status == INGEST_STORED)
+		ing->stored[r->kind]++;
+	if (r->status != INGEST_TEMPFAIL)
+		ing->committed++;
+}
+
+/* After a rollback for our own error: keep the mail as 'failed'. */
+static int
+journal_failed(struct ingest *ing, struct ctx *c)
+{
+	const struct ingest_mail *m = c->m;
+	unsigned char digest[32];
+	const unsigned char *sum = m->sha256;
+	size_t size = m->size > m->len ? m->size : m->len;
+	struct dbres *r;
+	char reason[sizeof(c->r->reason)];
+
+	snprintf(reason, sizeof(reason), "%s", c->r->reason);
+	if (sum == NULL) {
+		sha256(m->bytes, m->len, digest);
+		sum = digest;
+	}
+	if (db_begin(ing->db) == -1)
+		return -1;
+	r = db_run(ing->db, &stmts[ST_JOURNAL_FAIL], DB_BYTEA(sum, 32),
+	    DB_STR(c->forced ? c->forced : ""), DB_STR(m->envelope_from),
+	    DB_STR(m->envelope_to), DB_I64((int64_t)size),
+	    m->size > m->len ? DB_NULL : DB_BYTEA(m->bytes, m->len),
+	    DB_STR(reason), DB_STR(c->parsed ? c->pm.msgid : NULL),
+	    DB_STR(c->parsed ? c->pm.subject : NULL));
+	if (r == NULL) {
+		db_rollback(ing->db);
+		return -1;
+	}
+	c->r->mail_id = dbres_i64(r, 0, 0);
+	dbres_free(r);
+	return db_commit(ing->db);
+}
+
+/* Describe a database failure in the result. */
+static void
+db_reason(struct ctx *c)
+{
+	if (c->tempfail)
+		return;		/* already says why */
+	set_reason(c->r, "database: %s [%s]",
+	    c->db->errmsg ? c->db->errmsg : "error", c->db->sqlstate);
+}
+
+int
+ingest_one(struct ingest *ing, const struct ingest_mail *m,
+    struct ingest_result *res)
+{
+	struct ctx c;
+	int attempt, rc = -1;
+
+	for (attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+		ctx_init(&c, ing, m, res);
+		if (tx_begin(ing) == -1) {
+			db_reason(&c);
+			break;		/* cannot even start: TEMPFAIL */
+		}
+		if (process_mail(&c) == 0 && db_commit(ing->db) == 0) {
+			rc = 0;
+			break;
+		}
+		db_rollback(ing->db);
+		db_reason(&c);
+		if (c.tempfail || db_temporary(ing->db)) {
+			if (ing->db->retryable && attempt < MAX_ATTEMPTS) {
+				ctx_release(&c);
+				continue;
+			}
+			break;
+		}
+		/* our error (a bug, bad data): one more try, then journal */
+		if (ing->db->err == DB_DUPLICATE && attempt < MAX_ATTEMPTS) {
+			ctx_release(&c);
+			continue;
+		}
+		log_warnx("mail %s: %s; journaled as failed",
+		    c.parsed && c.pm.msgid ? c.pm.msgid : "(no msgid)",
+		    res->reason);
+		if (journal_failed(ing, &c) == 0) {
+			res->status = INGEST_FAILED;
+			res->kind = INGEST_NONE;
+			res->object_id = 0;
+			rc = 0;
+		} else
+			db_reason(&c);
+		break;
+	}
+	if (rc == -1)
+		res->status = INGEST_TEMPFAIL;
+	account(ing, res);
+	ctx_release(&c);
+	return rc;
+}
+
+/* ---- batches ------------------------------------------------------------ */
+
+struct batch_item {
+	size_t		 off;		/* into batch.data */
+	size_t		 len;
+	size_t		 size;
+	int		 has_sha;
+	unsigned char	 sha[32];
+	size_t		 efrom, eto;	/* offsets + 1 into data, 0: NULL */
+	struct ingest_result r;
+};
+
+struct batch {
+	struct batch_item *item;
+	size_t		 n, cap;
+	struct buf	 data;
+	int		 open;
+	int64_t		 known;		/* patches the statistics know, -1 */
+	unsigned long	 patches_at;	/* ing->stored[PATCH] then */
+};
+
+/*
+ * The plans of this session were made with the statistics of the tables
+ * when it started; an import into a fresh instance grows them far faster
+ * than autovacuum re-analyzes them (it waits for 10% more rows, once a
+ * minute at best), and a plan made on an empty patch table looks msgids
+ * up through the project index: a scan of the whole project per mail.
+ * So the import analyzes the tables it grows itself, each time it has
+ * added as many patches as the statistics know of (about 10 times for
+ * 100,000 mails into an empty instance, never for a slice of mail into
+ * a large one); ANALYZE invalidates the cached plans, which are then made
+ * again.
+ */
+static void
+batch_analyze(struct ingest *ing, struct batch *b)
+{
+	/*
+	 * Only the columns ingest looks rows up by: with a column list,
+	 * ANALYZE skips expression indexes, whose statistics would mean
+	 * computing patch_fts() and the like over the whole sample.
+	 */
+	static const char sql[] = "ANALYZE person (email),"
+	    " patch (msgid, project_id, series_id, number),"
+	    " cover (msgid, project_id, name),"
+	    " patch_comment (msgid, patch_id), cover_comment (msgid, cover_id),"
+	    " series (project_id, submitter_id, version, total, date),"
+	    " series_reference (project_id, msgid, series_id)";
+
+	unsigned long added = ing->stored[INGEST_PATCH] - b->patches_at;
+	struct dbres *r;
+
+	if (b->known < 0) {
+		if ((r = db_run0(ing->db, &stmts[ST_RELTUPLES])) == NULL)
+			return;
+		b->known = dbres_i64(r, 0, 0);
+		dbres_free(r);
+	}
+	if (added < 250 || (int64_t)added < b->known)
+		return;
+	if (db_exec_script_as(ing->db, "analyze", sql) == -1) {
+		log_warnx("ANALYZE failed; the import goes on");
+		return;
+	}
+	b->patches_at = ing->stored[INGEST_PATCH];
+	b->known = -1;
+}
+
+void
+ingest_batch_begin(struct ingest *ing, ingest_done_fn done, void *arg)
+{
+	if (ing->batch == NULL) {
+		ing->batch = xcalloc(1, sizeof(struct batch));
+		((struct batch *)ing->batch)->known = -1;
+	}
+	ing->done = done;
+	ing->done_arg = arg;
+}
+
+static void
+item_mail(struct batch *b, struct batch_item *it, struct ingest_mail *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->bytes = b->data.s + it->off;
+	m->len = it->len;
+	m->size = it->size;
+	m->sha256 = it->has_sha ? it->sha : NULL;
+	m->envelope_from = it->efrom ? b->data.s + it->efrom - 1 : NULL;
+	m->envelope_to = it->eto ? b->data.s + it->eto - 1 : NULL;
+}
+
+static void
+batch_clear(struct batch *b)
+{
+	b->n = 0;
+	buf_reset(&b->data);
+	b->open = 0;
+}
+
+/* Deliver the batch's results (all final). */
+static void
+batch_report(struct ingest *ing, struct batch *b, size_t from)
+{
+	size_t i;
+
+	for (i = from; i < b->n; i++) {
+		account(ing, &b->item[i].r);
+		if (ing->done != NULL)
+			ing->done(ing->done_arg, &b->item[i].r);
+	}
+}
+
+/*
+ * The batch transaction failed: run its mails again, one transaction
+ * each, so that one bad mail costs only itself.
+ */
+static int
+batch_replay(struct ingest *ing, struct batch *b)
+{
+	struct ingest_mail m;
+	size_t i;
+
+	for (i = 0; i < b->n; i++) {
+		item_mail(b, &b->item[i], &m);
+		if (ingest_one(ing, &m, &b->item[i].r) == -1) {
+			/* ingest_one accounted the TEMPFAIL itself */
+			batch_clear(b);
+			return -1;
+		}
+		/* ingest_one accounted; just report */
+		if (ing->done != NULL)
+			ing->done(ing->done_arg, &b->item[i].r);
+	}
+	batch_clear(b);
+	return 0;
+}
+
+/* After a failed statement or COMMIT: stop (TEMPFAIL) or replay. */
+static int
+batch_failed(struct ingest *ing, struct batch *b, int tempfail)
+{
+	int retryable = ing->db->retryable;
+
+	db_rollback(ing->db);
+	b->open = 0;
+	if ((tempfail || db_temporary(ing->db)) && !retryable) {
+		log_warnx("batch of %zu mails rolled back: %s", b->n,
+		    ing->db->errmsg ? ing->db->errmsg : "temporary failure");
+		batch_clear(b);
+		return -1;
+	}
+	return batch_replay(ing, b);
+}
+
+int
+ingest_batch_flush(struct ingest *ing)
+{
+	struct batch *b = ing->batch;
+
+	if (b == NULL || b->n == 0)
+		return 0;
+	if (!b->open)
+		return batch_replay(ing, b);
+	if (db_commit(ing->db) == -1)
+		return batch_failed(ing, b, 0);
+	batch_report(ing, b, 0);
+	batch_clear(b);
+	batch_analyze(ing, b);
+	return 0;
+}
+
+int
+ingest_batch_add(struct ingest *ing, const struct ingest_mail *m)
+{
+	struct batch *b = ing->batch;
+	struct batch_item *it;
+	struct ingest_mail cm;
+	struct ingest_result res;
+	struct ctx c;
+	int rc;
+
+	/*
+	 * A very large mail goes alone, without the copy a batch keeps for
+	 * a replay: memory stays at one mail, whatever its size.
+	 */
+	if (m->len >= ing->opts.batch_bytes / 2) {
+		if (ingest_batch_flush(ing) == -1)
+			return -1;
+		rc = ingest_one(ing, m, &res);
+		if (rc == 0 && ing->done != NULL)
+			ing->done(ing->done_arg, &res);
+		return rc;
+	}
+	if (b->n == b->cap) {
+		b->cap = b->cap ? 2 * b->cap : 64;
+		b->item = xreallocarray(b->item, b->cap, sizeof(*b->item));
+	}
+	it = &b->item[b->n++];
+	memset(it, 0, sizeof(*it));
+	it->off = b->data.len;
+	it->len = m->len;
+	buf_add(&b->data, m->bytes, m->len);
+	buf_addc(&b->data, '\0');
+	it->size = m->size;
+	if (m->sha256 != NULL) {
+		memcpy(it->sha, m->sha256, 32);
+		it->has_sha = 1;
+	}
+	if (m->envelope_from != NULL) {
+		it->efrom = b->data.len + 1;
+		buf_add(&b->data, m->envelope_from,
+		    strlen(m->envelope_from) + 1);
+	}
+	if (m->envelope_to != NULL) {
+		it->eto = b->data.len + 1;
+		buf_add(&b->data, m->envelope_to, strlen(m->envelope_to) + 1);
+	}
+
+	if (!b->open) {
+		if (tx_begin(ing) == -1)
+			return batch_failed(ing, b, 1);
+		b->open = 1;
+	}
+	item_mail(b, it, &cm);
+	ctx_init(&c, ing, &cm, &it->r);
+	rc = process_mail(&c);
+	if (rc == -1) {
+		rc = c.tempfail;
+		ctx_release(&c);
+		return batch_failed(ing, b, rc);
+	}
+	ctx_release(&c);
+	if (b->n >= (size_t)(ing->opts.batch_size > 0 ?
+	    ing->opts.batch_size : 1) || b->data.len >= ing->opts.batch_bytes)
+		return ingest_batch_flush(ing);
+	return 0;
+}
+
+/* ---- re-parse ----------------------------------------------------------- */
+
+int
+ingest_reparse(struct ingest *ing, int64_t mail_id, struct ingest_result *res)
+{
+	struct ingest_mail m;
+	struct ctx c;
+	struct dbres *r = NULL;
+	unsigned char *raw = NULL;
+	char *forced = NULL, *efrom = NULL, *eto = NULL;
+	size_t len = 0;
+	int attempt, rc = -1, retry;
+
+	for (attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+		memset(&m, 0, sizeof(m));
+		ctx_init(&c, ing, &m, res);
+		res->mail_id = mail_id;
+		retry = 0;
+		if (tx_begin(ing) == -1) {
+			db_reason(&c);
+			break;
+		}
+		r = db_run(ing->db, &stmts[ST_JOURNAL_GET], DB_I64(mail_id));
+		if (r == NULL)
+			goto fail;
+		if (dbres_rows(r) == 0 || dbres_isnull(r, 0, 0)) {
+			res->status = INGEST_FAILED;
+			set_reason(res, dbres_rows(r) == 0 ?
+			    "no journal entry %lld" :
+			    "journal entry %lld has no bytes (pruned, or "
+			    "too big)", (long long)mail_id);
+			dbres_free(r);
+			db_rollback(ing->db);
+			break;
+		}
+		free(raw);
+		free(forced);
+		free(efrom);
+		free(eto);
+		raw = dbres_bytea(r, 0, 0, &len);
+		forced = xstrdup(dbres_str(r, 0, 1));
+		snprintf(c.prev_status, sizeof(c.prev_status), "%s",
+		    dbres_str(r, 0, 2));
+		efrom = dbres_str(r, 0, 4) ? xstrdup(dbres_str(r, 0, 4)) : NULL;
+		eto = dbres_str(r, 0, 5) ? xstrdup(dbres_str(r, 0, 5)) : NULL;
+		c.row_obj[INGEST_PATCH] = dbres_i64(r, 0, 6);
+		c.row_obj[INGEST_COVER] = dbres_i64(r, 0, 7);
+		c.row_obj[INGEST_PATCH_COMMENT] = dbres_i64(r, 0, 8);
+		c.row_obj[INGEST_COVER_COMMENT] = dbres_i64(r, 0, 9);
+		dbres_free(r);
+		m.bytes = (const char *)raw;
+		m.len = len;
+		m.envelope_from = efrom;
+		m.envelope_to = eto;
+		c.forced = forced[0] != '\0' ? forced : NULL;
+		c.reparse = 1;
+		c.mail_id = mail_id;
+		if (process_mail(&c) == 0 && db_commit(ing->db) == 0) {
+			rc = 0;
+			break;
+		}
+fail:
+		db_rollback(ing->db);
+		db_reason(&c);
+		if ((c.tempfail || db_temporary(ing->db)) &&
+		    ing->db->retryable && attempt < MAX_ATTEMPTS)
+			retry = 1;
+		else if (!c.tempfail && !db_temporary(ing->db)) {
+			/* our error: report it, leave the entry as it was */
+			res->status = INGEST_FAILED;
+			rc = 0;
+			break;
+		}
+		ctx_release(&c);
+		if (!retry)
+			break;
+	}
+	if (rc == -1 && res->status != INGEST_FAILED)
+		res->status = INGEST_TEMPFAIL;
+	ctx_release(&c);
+	free(raw);
+	free(forced);
+	free(efrom);
+	free(eto);
+	return rc;
+}
+
+/* ---- lifecycle ---------------------------------------------------------- */
+
+void
+ingest_init(struct ingest *ing, struct db *db, const struct ingest_opts *o)
+{
+	memset(ing, 0, sizeof(*ing));
+	ing->db = db;
+	if (o != NULL)
+		ing->opts = *o;
+	if (ing->opts.batch_size <= 0)
+		ing->opts.batch_size = 1;
+	if (ing->opts.batch_bytes == 0)
+		ing->opts.batch_bytes = 8 << 20;
+	ing->cache = xcalloc(1, sizeof(*ing->cache));
+	arena_init(&ing->cache->arena);
+}
+
+void
+ingest_release(struct ingest *ing)
+{
+	struct batch *b = ing->batch;
+
+	if (ing->cache != NULL) {
+		cache_reset(ing->cache);
+		cache_free_tags(ing->cache);
+		arena_release(&ing->cache->arena);
+		free(ing->cache);
+	}
+	if (b != NULL) {
+		free(b->item);
+		buf_release(&b->data);
+		free(b);
+	}
+	memset(ing, 0, sizeof(*ing));
+}
