@@ -105,7 +105,8 @@ static const struct stmt_def cstmts[ST__MAX] =
 
 #define ORDERS(s) { \
 	{ "id", { &s[ST_P_ID], &s[ST_PD_ID] }, { NULL, NULL } }, \
-	{ "subject", { &s[ST_P_SUBJECT], &s[ST_PD_SUBJECT] }, { NULL, NULL } }, \
+	{ "subject", { &s[ST_P_SUBJECT], &s[ST_PD_SUBJECT] }, \
+	    { NULL, NULL } }, \
 	{ "date", { &s[ST_P_DATE], &s[ST_PD_DATE] }, { NULL, NULL } }, \
 	{ "submitter", { &s[ST_P_SUBMITTER], &s[ST_PD_SUBMITTER] }, \
 	    { NULL, NULL } }, \

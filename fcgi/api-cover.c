@@ -48,7 +48,8 @@
 #define COVER_FAST(ord) \
 	"SELECT c.id, (SELECT pg_current_snapshot()::text) FROM cover c" \
 	" WHERE c.project_id = coalesce($1::bigint, " \
-	PROJECT_BY_NAME("$2::text") ") ORDER BY " ord " LIMIT " API_FAST_LIMIT_SQL
+	PROJECT_BY_NAME("$2::text") ") ORDER BY " ord \
+	" LIMIT " API_FAST_LIMIT_SQL
 
 #define COVER_ORDERS(X) \
 	X(ID, "id", "c.id", "bigint") \

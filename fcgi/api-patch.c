@@ -49,7 +49,8 @@
 	" AND ($15::timestamptz IS NULL OR p.date < $15)" \
 	" AND ($16::text IS NULL OR p.name ILIKE $16)" \
 	" AND ($17::text[] IS NULL OR p.name ILIKE ALL ($17::text[]))" \
-	" AND ($18::text IS NULL OR p.project_id = " PROJECT_BY_NAME("$18") ")" \
+	" AND ($18::text IS NULL OR p.project_id = " \
+	PROJECT_BY_NAME("$18") ")" \
 	" AND ($19::text IS NULL OR p.state_id = " STATE_BY_NAME("$19") ")"
 
 /* Shapes of filters with a fast path for their first page. */
@@ -69,7 +70,8 @@ static const unsigned bits[PATCH_NF] = {
 #define F_PROJECT \
 	"p.project_id = coalesce($1::bigint, " PROJECT_BY_NAME("$2::text") ")"
 #define F_STATE(i, n) \
-	" AND p.state_id = coalesce(" i "::bigint, " STATE_BY_NAME(n "::text") ")"
+	" AND p.state_id = coalesce(" i "::bigint, " \
+	STATE_BY_NAME(n "::text") ")"
 #define FAST(where, ord) \
 	"SELECT p.id, (SELECT pg_current_snapshot()::text) FROM patch p" \
 	" WHERE " where " ORDER BY " ord " LIMIT " API_FAST_LIMIT_SQL
@@ -112,7 +114,8 @@ static const unsigned bits[PATCH_NF] = {
 	" OVER (ORDER BY " ord ") AS rn FROM patch p" PATCH_WHERE ") x" \
 	" WHERE rn > 1 AND (rn - 1) % $20 = 0 ORDER BY rn"
 
-#define K_STATE	"(SELECT s.ordering FROM state s WHERE s.id = p.state_id)"
+#define K_STATE \
+	"(SELECT s.ordering FROM state s WHERE s.id = p.state_id)"
 #define K_CHECK	PATCH_CHECK("p.id")
 
 /* Every allowed order: its statements, ascending and descending. */
@@ -146,7 +149,8 @@ enum {
 	C_PERSON = C_PROJECT + API_NCOLS_PROJECT,
 	C_USER = C_PERSON + API_NCOLS_PERSON,
 	C_SERIES = C_USER + API_NCOLS_USER,
-	C_DETAIL = C_SERIES + API_NCOLS_SERIES,	/* headers, content, diff */
+	/* then headers, content, diff */
+	C_DETAIL = C_SERIES + API_NCOLS_SERIES,
 };
 
 enum {

@@ -52,7 +52,8 @@
 #define SERIES_FAST(ord) \
 	"SELECT s.id, (SELECT pg_current_snapshot()::text) FROM series s" \
 	" WHERE s.project_id = coalesce($1::bigint, " \
-	PROJECT_BY_NAME("$2::text") ") ORDER BY " ord " LIMIT " API_FAST_LIMIT_SQL
+	PROJECT_BY_NAME("$2::text") ") ORDER BY " ord \
+	" LIMIT " API_FAST_LIMIT_SQL
 
 #define K_RECEIVED_ALL \
 	"(s.total <= (SELECT count(*) FROM patch x WHERE x.series_id = s.id))"
@@ -252,7 +253,8 @@ fetch_extra(struct api *a, const struct dbres *rows, const char *ids,
 		return 0;
 	for (i = 0; i < dbres_rows(rows); i++)
 		deps |= dbres_bool(rows, i, C_SHOWDEPS);
-	if (deps && (x->deps = db_run(db, &stmts[ST_DEPS], DB_STR(ids))) == NULL)
+	if (deps && (x->deps = db_run(db, &stmts[ST_DEPS],
+	    DB_STR(ids))) == NULL)
 		return -1;
 	if ((x->meta = db_run(db, &stmts[ST_META], DB_STR(ids))) == NULL)
 		return -1;
@@ -350,7 +352,10 @@ api_series_list(struct req *r)
 	return 200;
 }
 
-/* GET series/{id}/: 200, or 404 {"detail":"No Series matches the given query."}. */
+/*
+ * GET series/{id}/: 200, or 404 {"detail":"No Series matches the given
+ * query."}.
+ */
 int
 api_series_detail(struct req *r)
 {

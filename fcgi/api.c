@@ -470,8 +470,10 @@ api_utf8_valid(const char *s)
 		for (i = 1; i < len; i++)
 			if ((p[i] & 0xc0) != 0x80)
 				return 0;
-		if ((*p == 0xe0 && p[1] < 0xa0) || (*p == 0xed && p[1] >= 0xa0) ||
-		    (*p == 0xf0 && p[1] < 0x90) || (*p == 0xf4 && p[1] >= 0x90))
+		if ((*p == 0xe0 && p[1] < 0xa0) ||
+		    (*p == 0xed && p[1] >= 0xa0) ||
+		    (*p == 0xf0 && p[1] < 0x90) ||
+		    (*p == 0xf4 && p[1] >= 0x90))
 			return 0;
 		p += len;
 	}
@@ -581,7 +583,9 @@ ndigits(const char **pp, int n, int *v)
 static int
 days_in_month(int y, int m)
 {
-	static const int d[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	static const int d[] = {
+		31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31,
+	};
 
 	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
 		return 29;
@@ -933,7 +937,7 @@ api_param_ids(struct api *a, struct dbparam *p, const struct api_ids *ids)
 		p[1] = DB_STR(api_pg_ids(a, ids->v, ids->n));
 }
 
-/* Pagination ---------------------------------------------------------------- */
+/* Pagination ------------------------------------------------------ */
 
 #define API_STRIDE	1000	/* rows between marks, at least */
 #define API_MAXMARKS	2048	/* per cache entry */
@@ -1423,7 +1427,7 @@ quote_plus(struct buf *b, const char *s)
 		unsigned char c = *p;
 		int len = 0, i;
 
-		if (isalnum(c) || c == '_' || c == '.' || c == '-' || c == '~') {
+		if (isalnum(c) || strchr("_.-~", c) != NULL) {
 			buf_addc(b, c);
 			p++;
 			continue;
@@ -1757,7 +1761,7 @@ api_embed_check(struct api *a, const char *key, const struct dbres *res,
 	jw_obj_end(w);
 }
 
-/* Stored headers ------------------------------------------------------------ */
+/* Stored headers -------------------------------------------------- */
 
 struct hdr {
 	const char	*name;
@@ -1803,7 +1807,7 @@ headers_split(struct api *a, const char *block, int *np)
 		if (le == NULL)
 			le = p + strlen(p);
 		if (p == le || (le - p == 1 && *p == '\r'))
-			break;			/* blank line: end of headers */
+			break;		/* blank line: end of headers */
 		if (*p == ' ' || *p == '\t') {
 			if (n > 0)		/* continuation */
 				h[n - 1].vlen = (size_t)(le - h[n - 1].val);
@@ -1891,6 +1895,25 @@ api_header_subject(struct api *a, const char *block)
 	return "";
 }
 
+/* Length of a leading "re:", "fw " or "fwd:" and blanks after it, or 0. */
+static size_t
+reply_prefix(const char *p)
+{
+	static const char *const words[] = { "re", "fw", "fwd" };
+	size_t i, n, k;
+
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		n = strlen(words[i]);
+		if (strncasecmp(p, words[i], n) != 0 ||
+		    (p[n] != ':' && !isspace((unsigned char)p[n])))
+			continue;
+		for (k = n + 1; isspace((unsigned char)p[k]); k++)
+			;
+		return k;
+	}
+	return 0;
+}
+
 /*
  * parser.clean_subject()'s prefixes: drop one leading Re:/Fw:/Fwd:,
  * squeeze blanks, then peel "[a,b c]" groups off the front; every token
@@ -1906,14 +1929,7 @@ api_prefixes(struct api *a, const char *key, const char *name)
 
 	buf_reset(b);
 	p = name != NULL ? name : "";
-	if ((strncasecmp(p, "re", 2) == 0 && (p[2] == ':' || isspace((unsigned char)p[2]))) ||
-	    (strncasecmp(p, "fw", 2) == 0 && (p[2] == ':' || isspace((unsigned char)p[2]))) ||
-	    (strncasecmp(p, "fwd", 3) == 0 && (p[3] == ':' || isspace((unsigned char)p[3])))) {
-		p += strncasecmp(p, "fwd", 3) == 0 &&
-		    (p[3] == ':' || isspace((unsigned char)p[3])) ? 4 : 3;
-		while (isspace((unsigned char)*p))
-			p++;
-	}
+	p += reply_prefix(p);
 	/* normalise_space */
 	for (; *p != '\0'; p++) {
 		if (isspace((unsigned char)*p)) {
