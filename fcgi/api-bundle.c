@@ -132,8 +132,11 @@ static const struct api_order orders[] = {
 };
 
 static const struct api_listdef listdef = {
-	"bundles", orders, sizeof(orders) / sizeof(orders[0]), 0,
-	&stmts[ST_COUNT], BUNDLE_NF, 0,
+	.name = "bundles",
+	.orders = orders,
+	.norders = sizeof(orders) / sizeof(orders[0]),
+	.count = &stmts[ST_COUNT],
+	.nfilters = BUNDLE_NF,
 };
 
 /* A URL path segment (usernames and bundle names), percent-encoded. */

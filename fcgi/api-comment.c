@@ -115,9 +115,11 @@ static const struct api_order corders[] = ORDERS(cstmts);
 
 static const struct api_listdef plistdef = {
 	"patch-comments", porders, 4, 0, &pstmts[ST_COUNT], COMMENT_NF, 0,
+	NULL, NULL, 0,
 };
 static const struct api_listdef clistdef = {
 	"cover-comments", corders, 4, 0, &cstmts[ST_COUNT], COMMENT_NF, 0,
+	NULL, NULL, 0,
 };
 
 struct kind {

@@ -82,7 +82,7 @@ static const struct api_order orders[] = {
 
 static const struct api_listdef listdef = {
 	"people", orders, sizeof(orders) / sizeof(orders[0]), 0,
-	&stmts[ST_COUNT], 2, 1,
+	&stmts[ST_COUNT], 2, 1, NULL, NULL, 0,
 };
 
 static void

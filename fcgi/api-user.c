@@ -84,7 +84,7 @@ static const struct api_order orders[] = {
 
 static const struct api_listdef listdef = {
 	"users", orders, sizeof(orders) / sizeof(orders[0]), 0,
-	&stmts[ST_COUNT], 2, 1,
+	&stmts[ST_COUNT], 2, 1, NULL, NULL, 0,
 };
 
 /* settings: only for the user themself, from 1.2. */

@@ -244,51 +244,44 @@ jw_strf(struct jw *w, const char *key, const char *fmt, ...)
 /* Request context -------------------------------------------------------- */
 
 enum {
-	STMT_API_RESOLVE,
-	STMT_API__MAX
+	STMT_API_RESOLVE,	/* one per kind, in enum api_kind order */
+	STMT_API__MAX = STMT_API_RESOLVE + API_KIND__MAX
 };
 
+/*
+ * Resolution of one kind of filter: the ids matching the given ids ($1)
+ * or names ($2, compared lower-cased: the lower() indexes of person and
+ * auth_user serve it), and how many given values match nothing.
+ */
+#define RESOLVE(tbl, col) \
+	"SELECT (SELECT array_agg(DISTINCT id) FROM " tbl \
+	" WHERE id = ANY($1::bigint[]) OR lower(" col ") IN" \
+	" (SELECT lower(x) FROM unnest($2::text[]) x))," \
+	" (SELECT count(*) FROM unnest($1::bigint[]) v" \
+	" WHERE NOT EXISTS (SELECT 1 FROM " tbl " WHERE id = v))" \
+	" + (SELECT count(*) FROM unnest($2::text[]) x WHERE NOT EXISTS" \
+	" (SELECT 1 FROM " tbl " WHERE lower(" col ") = lower(x)))"
+#define RESOLVE_IDS(tbl) \
+	"SELECT (SELECT array_agg(DISTINCT id) FROM " tbl \
+	" WHERE id = ANY($1::bigint[]))," \
+	" (SELECT count(*) FROM unnest($1::bigint[]) v" \
+	" WHERE NOT EXISTS (SELECT 1 FROM " tbl " WHERE id = v))"
+
 static const struct stmt_def api_stmts[STMT_API__MAX] = {
-	/*
-	 * Per kind: the matching ids, and how many given values match
-	 * nothing.  Names are compared lower-cased (the lower() indexes of
-	 * person and auth_user serve it).
-	 */
-	[STMT_API_RESOLVE] = { "api_resolve",
-	    "SELECT"
-	    " (SELECT array_agg(DISTINCT id) FROM project WHERE id = ANY($1::bigint[])"
-	    "   OR lower(linkname) IN (SELECT lower(x) FROM unnest($2::text[]) x)),"
-	    " (SELECT count(*) FROM unnest($1::bigint[]) v"
-	    "   WHERE NOT EXISTS (SELECT 1 FROM project WHERE id = v))"
-	    " + (SELECT count(*) FROM unnest($2::text[]) x WHERE NOT EXISTS"
-	    "   (SELECT 1 FROM project WHERE lower(linkname) = lower(x))),"
-	    " (SELECT array_agg(DISTINCT id) FROM person WHERE id = ANY($3::bigint[])"
-	    "   OR lower(email) IN (SELECT lower(x) FROM unnest($4::text[]) x)),"
-	    " (SELECT count(*) FROM unnest($3::bigint[]) v"
-	    "   WHERE NOT EXISTS (SELECT 1 FROM person WHERE id = v))"
-	    " + (SELECT count(*) FROM unnest($4::text[]) x WHERE NOT EXISTS"
-	    "   (SELECT 1 FROM person WHERE lower(email) = lower(x))),"
-	    " (SELECT array_agg(DISTINCT id) FROM auth_user WHERE id = ANY($5::bigint[])"
-	    "   OR lower(username) IN (SELECT lower(x) FROM unnest($6::text[]) x)),"
-	    " (SELECT count(*) FROM unnest($5::bigint[]) v"
-	    "   WHERE NOT EXISTS (SELECT 1 FROM auth_user WHERE id = v))"
-	    " + (SELECT count(*) FROM unnest($6::text[]) x WHERE NOT EXISTS"
-	    "   (SELECT 1 FROM auth_user WHERE lower(username) = lower(x))),"
-	    " (SELECT array_agg(DISTINCT id) FROM state WHERE id = ANY($7::bigint[])"
-	    "   OR lower(name) IN (SELECT lower(x) FROM unnest($8::text[]) x)),"
-	    " (SELECT count(*) FROM unnest($7::bigint[]) v"
-	    "   WHERE NOT EXISTS (SELECT 1 FROM state WHERE id = v))"
-	    " + (SELECT count(*) FROM unnest($8::text[]) x WHERE NOT EXISTS"
-	    "   (SELECT 1 FROM state WHERE lower(name) = lower(x))),"
-	    " (SELECT array_agg(DISTINCT id) FROM series WHERE id = ANY($9::bigint[])),"
-	    " (SELECT count(*) FROM unnest($9::bigint[]) v"
-	    "   WHERE NOT EXISTS (SELECT 1 FROM series WHERE id = v)),"
-	    " (SELECT array_agg(DISTINCT id) FROM patch WHERE id = ANY($10::bigint[])),"
-	    " (SELECT count(*) FROM unnest($10::bigint[]) v"
-	    "   WHERE NOT EXISTS (SELECT 1 FROM patch WHERE id = v)),"
-	    " (SELECT array_agg(DISTINCT id) FROM cover WHERE id = ANY($11::bigint[])),"
-	    " (SELECT count(*) FROM unnest($11::bigint[]) v"
-	    "   WHERE NOT EXISTS (SELECT 1 FROM cover WHERE id = v))", 11 },
+	[STMT_API_RESOLVE + API_KIND_PROJECT] = { "api_resolve_project",
+	    RESOLVE("project", "linkname"), 2 },
+	[STMT_API_RESOLVE + API_KIND_PERSON] = { "api_resolve_person",
+	    RESOLVE("person", "email"), 2 },
+	[STMT_API_RESOLVE + API_KIND_USER] = { "api_resolve_user",
+	    RESOLVE("auth_user", "username"), 2 },
+	[STMT_API_RESOLVE + API_KIND_STATE] = { "api_resolve_state",
+	    RESOLVE("state", "name"), 2 },
+	[STMT_API_RESOLVE + API_KIND_SERIES] = { "api_resolve_series",
+	    RESOLVE_IDS("series"), 1 },
+	[STMT_API_RESOLVE + API_KIND_PATCH] = { "api_resolve_patch",
+	    RESOLVE_IDS("patch"), 1 },
+	[STMT_API_RESOLVE + API_KIND_COVER] = { "api_resolve_cover",
+	    RESOLVE_IDS("cover"), 1 },
 };
 
 /*
@@ -851,18 +844,21 @@ api_resolve_add(struct api *a, struct api_resolve *rs, enum api_kind k,
 	api_resolve_vals(rs, k, v, n);
 }
 
+/*
+ * One statement per kind of filter given (a request names two or three
+ * kinds at most), each cheap and planned once per connection.
+ */
 int
 api_resolve_run(struct api *a, struct api_resolve *rs)
 {
-	struct dbparam p[11];
+	struct dbparam p[2];
 	struct dbres *res;
-	int k, i, bad = 0, col;
+	int k, i;
 
 	if (!rs->any)
 		return 0;
-	for (i = 0; i < 11; i++)
-		p[i] = DB_NULL;
 	for (k = 0; k < API_KIND__MAX; k++) {
+		struct api_ids *o = &rs->out[k];
 		int64_t *ids;
 		const char **names;
 		int nid = 0, nname = 0;
@@ -878,44 +874,50 @@ api_resolve_run(struct api *a, struct api_resolve *rs)
 			if (api_parse_int(s, &v) == 0)
 				ids[nid++] = v;
 			else if (k >= API_KIND_SERIES)
-				bad = 1;	/* ids only: matches nothing */
-			else if (k == API_KIND_STATE) {
-				char *c = arena_strdup(a->r->arena, s);
-
-				for (char *x = c; *x != '\0'; x++)
-					if (*x == '-')
-						*x = ' ';
-				names[nname++] = c;
-			} else
+				return 1;	/* ids only: matches nothing */
+			else if (k == API_KIND_STATE)
+				names[nname++] = api_state_name(a, s);
+			else
 				names[nname++] = s;
 		}
-		if (k < API_KIND_SERIES) {
-			if (nid > 0)
-				p[2 * k] = DB_STR(api_pg_ids(a, ids, nid));
-			if (nname > 0)
-				p[2 * k + 1] = DB_STR(api_pg_strs(a, names,
-				    nname));
-		} else if (nid > 0)
-			p[8 + (k - API_KIND_SERIES)] =
-			    DB_STR(api_pg_ids(a, ids, nid));
-	}
-	if (bad)
-		return 1;
-	res = db_exec(a->r->db, &api_stmts[STMT_API_RESOLVE], p, 11);
-	if (res == NULL)
-		return api_db_error(a);
-	for (k = 0, col = 0; k < API_KIND__MAX; k++, col += 2) {
-		struct api_ids *o = &rs->out[k];
-
-		if (!o->given)
-			continue;
-		if (dbres_i64(res, 0, col + 1) != 0)
-			bad = 1;
-		o->n = api_parse_pg_ids(a, dbres_str(res, 0, col), &o->v);
+		p[0] = nid > 0 ? DB_STR(api_pg_ids(a, ids, nid)) : DB_NULL;
+		p[1] = nname > 0 ? DB_STR(api_pg_strs(a, names, nname)) :
+		    DB_NULL;
+		res = db_exec(a->r->db, &api_stmts[STMT_API_RESOLVE + k], p,
+		    api_stmts[STMT_API_RESOLVE + k].nparams);
+		if (res == NULL)
+			return api_db_error(a);
+		if (dbres_i64(res, 0, 1) != 0)
+			return 1;
+		o->n = api_parse_pg_ids(a, dbres_str(res, 0, 0), &o->v);
 		if (o->n == 0)
-			bad = 1;
+			return 1;
 	}
-	return bad;
+	return 0;
+}
+
+const char *
+api_one_name(struct api *a, const char *key)
+{
+	const char **v;
+	int64_t id;
+	int n;
+
+	v = api_args(a, key, &n);
+	if (n != 1 || api_parse_int(v[0], &id) == 0 || a->bad_input)
+		return NULL;
+	return v[0];
+}
+
+const char *
+api_state_name(struct api *a, const char *v)
+{
+	char *c = arena_strdup(a->r->arena, v), *x;
+
+	for (x = c; *x != '\0'; x++)
+		if (*x == '-')
+			*x = ' ';
+	return c;
 }
 
 void
@@ -1197,6 +1199,46 @@ run_page(struct api *a, struct api_list *l, int rev, const struct mark *m,
 	return 0;
 }
 
+/*
+ * The first page by a fast path, when the request has one's exact shape:
+ * 0, an HTTP status, or -1 when there is none.
+ */
+static int
+run_fast(struct api *a, struct api_list *l, const char **snap)
+{
+	const struct api_listdef *d = l->def;
+	const struct api_fast *f = NULL;
+	struct dbparam p[8];
+	struct dbres *res;
+	unsigned mask = 0;
+	int i, n;
+
+	if (d->nfast == 0 || l->per_page + 1 > API_FAST_LIMIT)
+		return -1;
+	for (i = 0; i < d->nfilters; i++)
+		if (l->params[i].kind != DBP_NULL)
+			mask |= d->bits[i];
+	for (i = 0; i < d->nfast && f == NULL; i++)
+		if (d->fast[i].mask == mask && d->fast[i].order == l->order &&
+		    d->fast[i].desc == l->desc)
+			f = &d->fast[i];
+	if (f == NULL)
+		return -1;
+	for (n = 0; n < 8 && f->map[n] >= 0; n++)
+		p[n] = l->params[(int)f->map[n]];
+	if ((res = db_exec(a->r->db, f->page, p, n)) == NULL)
+		return api_db_error(a);
+	n = dbres_rows(res);
+	if (n > l->per_page + 1)
+		n = l->per_page + 1;
+	l->ids = ARENA_NEW(a->r->arena, int64_t, n + 1);
+	l->nids = n;
+	for (i = 0; i < n; i++)
+		l->ids[i] = dbres_i64(res, i, 0);
+	*snap = n > 0 ? dbres_str(res, 0, 1) : NULL;
+	return 0;
+}
+
 static int
 run_count(struct api *a, struct api_list *l, const char **snap)
 {
@@ -1307,8 +1349,11 @@ api_list_run(struct api *a, struct api_list *l)
 	e = cache_find(key, klen);
 
 	if (!l->last && l->page == 1) {
-		if ((st = run_page(a, l, 0, NULL, l->per_page + 1, 0,
+		if ((st = run_fast(a, l, &snap)) == -1 &&
+		    (st = run_page(a, l, 0, NULL, l->per_page + 1, 0,
 		    &snap)) != 0)
+			return st;
+		if (st > 0)
 			return st;
 		if (l->nids <= l->per_page) {
 			l->count = l->nids;

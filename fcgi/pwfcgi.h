@@ -32,6 +32,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "html.h"
 #include "json.h"
 
 struct arena;
@@ -276,16 +277,6 @@ int	 apiw_url_valid(const char *);
 /* JSON output: common/json.h; this sets the response body. */
 void	 json_put(struct req *, struct json_object *);
 
-/* html.c: writers into the current output (set by html_output()). */
-void	 html_output(struct buf *);
-void	 html_raw(const char *);
-void	 html_rawn(const char *, size_t);
-void	 html_text(const char *);
-void	 html_textn(const char *, size_t);
-void	 html_attr(const char *);
-void	 html_url(const char *);
-void	 html_textf(const char *, ...) __attribute__((format(printf, 1, 2)));
-void	 html_escape(struct buf *, const char *, size_t);
 
 /* page-shared.c: page chrome and error pages. */
 void	 page_header(struct req *, const char *title);
