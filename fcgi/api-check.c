@@ -88,7 +88,7 @@ static const struct api_order orders[] = {
 
 static const struct api_listdef listdef = {
 	"checks", orders, sizeof(orders) / sizeof(orders[0]), 0,
-	&stmts[ST_COUNT], CHECK_NF, 0,
+	&stmts[ST_COUNT], CHECK_NF, 0, NULL, NULL, 0,
 };
 
 static void

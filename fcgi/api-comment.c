@@ -105,7 +105,8 @@ static const struct stmt_def cstmts[ST__MAX] =
 
 #define ORDERS(s) { \
 	{ "id", { &s[ST_P_ID], &s[ST_PD_ID] }, { NULL, NULL } }, \
-	{ "subject", { &s[ST_P_SUBJECT], &s[ST_PD_SUBJECT] }, { NULL, NULL } }, \
+	{ "subject", { &s[ST_P_SUBJECT], &s[ST_PD_SUBJECT] }, \
+	    { NULL, NULL } }, \
 	{ "date", { &s[ST_P_DATE], &s[ST_PD_DATE] }, { NULL, NULL } }, \
 	{ "submitter", { &s[ST_P_SUBMITTER], &s[ST_PD_SUBMITTER] }, \
 	    { NULL, NULL } }, \
@@ -115,9 +116,11 @@ static const struct api_order corders[] = ORDERS(cstmts);
 
 static const struct api_listdef plistdef = {
 	"patch-comments", porders, 4, 0, &pstmts[ST_COUNT], COMMENT_NF, 0,
+	NULL, NULL, 0,
 };
 static const struct api_listdef clistdef = {
 	"cover-comments", corders, 4, 0, &cstmts[ST_COUNT], COMMENT_NF, 0,
+	NULL, NULL, 0,
 };
 
 struct kind {

@@ -13,10 +13,13 @@
 #include "api.h"
 
 /*
- * $1..$11: project, series, submitter (pairs: one id or an array),
- * msgid, since, before, first q pattern, all q patterns.
+ * $1..$12: project, series, submitter (pairs: one id or an array),
+ * msgid, since, before, first q pattern, all q patterns, a project
+ * linkname given alone.
  */
-#define COVER_NF	11
+#define COVER_NF	12
+#define PROJECT_BY_NAME(n) \
+	"(SELECT min(id) FROM project WHERE lower(linkname) = lower(" n "))"
 #define COVER_WHERE \
 	" WHERE ($1::bigint IS NULL OR c.project_id = $1)" \
 	" AND ($2::bigint[] IS NULL OR c.project_id = ANY($2::bigint[]))" \
@@ -30,16 +33,23 @@
 	" AND ($8::timestamptz IS NULL OR c.date >= $8)" \
 	" AND ($9::timestamptz IS NULL OR c.date < $9)" \
 	" AND ($10::text IS NULL OR c.name ILIKE $10)" \
-	" AND ($11::text[] IS NULL OR c.name ILIKE ALL ($11::text[]))"
+	" AND ($11::text[] IS NULL OR c.name ILIKE ALL ($11::text[]))" \
+	" AND ($12::text IS NULL OR c.project_id = " PROJECT_BY_NAME("$12") ")"
 #define COVER_PAGE(key, type, cmp, ord) \
 	"SELECT c.id, (SELECT pg_current_snapshot()::text) FROM cover c" \
-	COVER_WHERE " AND ($12::text IS NULL OR (" key ", c.id) " cmp \
-	" ($12::text::" type ", $13::bigint)) ORDER BY " ord \
-	" LIMIT $14 OFFSET $15"
+	COVER_WHERE " AND ($13::text IS NULL OR (" key ", c.id) " cmp \
+	" ($13::text::" type ", $14::bigint)) ORDER BY " ord \
+	" LIMIT $15 OFFSET $16"
 #define COVER_MARKS(key, ord) \
 	"SELECT k::text, id FROM (SELECT " key " AS k, c.id, row_number()" \
 	" OVER (ORDER BY " ord ") AS rn FROM cover c" COVER_WHERE ") x" \
-	" WHERE rn > 1 AND (rn - 1) % $12 = 0 ORDER BY rn"
+	" WHERE rn > 1 AND (rn - 1) % $13 = 0 ORDER BY rn"
+/* The fast path: one project, by id or linkname (see api.h). */
+#define COVER_FAST(ord) \
+	"SELECT c.id, (SELECT pg_current_snapshot()::text) FROM cover c" \
+	" WHERE c.project_id = coalesce($1::bigint, " \
+	PROJECT_BY_NAME("$2::text") ") ORDER BY " ord \
+	" LIMIT " API_FAST_LIMIT_SQL
 
 #define COVER_ORDERS(X) \
 	X(ID, "id", "c.id", "bigint") \
@@ -49,12 +59,11 @@
 
 #define COVER_COLS "c.id, c.msgid, c.date, c.name, " \
 	API_COLS_PROJECT("pr") ", " API_COLS_PERSON("pe") ", " \
-	API_COLS_SERIES("s", "sp")
+	API_COLS_SERIES("s", API_SERIES_LINKNAME("s", "c.project_id", "pr"))
 #define COVER_JOINS \
 	" JOIN project pr ON pr.id = c.project_id" \
 	" JOIN person pe ON pe.id = c.submitter_id" \
-	" LEFT JOIN series s ON s.cover_letter_id = c.id" \
-	" LEFT JOIN project sp ON sp.id = s.project_id"
+	" LEFT JOIN series s ON s.cover_letter_id = c.id"
 enum {
 	C_ID, C_MSGID, C_DATE, C_NAME,
 	C_PROJECT,
@@ -68,6 +77,7 @@ enum {
 #define X(E, n, k, t) ST_P_##E, ST_PD_##E, ST_M_##E, ST_MD_##E,
 	COVER_ORDERS(X)
 #undef X
+	ST_F_ID, ST_FD_DATE,
 	ST_ROWS,
 	ST_DETAIL,
 	ST__MAX
@@ -88,6 +98,9 @@ static const struct stmt_def stmts[ST__MAX] = {
 	    COVER_MARKS(k, k " DESC, c.id DESC"), COVER_NF + 1 },
 	COVER_ORDERS(X)
 #undef X
+	[ST_F_ID] = { "api_cover_f_id", COVER_FAST("c.id"), 2 },
+	[ST_FD_DATE] = { "api_cover_fd_date",
+	    COVER_FAST("c.date DESC, c.id DESC"), 2 },
 	[ST_ROWS] = { "api_cover_rows",
 	    "SELECT " COVER_COLS " FROM unnest($1::bigint[])"
 	    " WITH ORDINALITY AS o(id, n) JOIN cover c ON c.id = o.id"
@@ -104,9 +117,19 @@ static const struct api_order orders[] = {
 #undef X
 };
 
+enum { B_PROJECT = 1 << 0, B_OTHER = 1 << 1 };
+static const unsigned bits[COVER_NF] = {
+	B_PROJECT, B_OTHER, B_OTHER, B_OTHER, B_OTHER, B_OTHER, B_OTHER,
+	B_OTHER, B_OTHER, B_OTHER, B_OTHER, B_PROJECT,
+};
+static const struct api_fast fast[] = {
+	{ B_PROJECT, 0, 0, &stmts[ST_F_ID], { 0, 11, -1 } },
+	{ B_PROJECT, 2, 1, &stmts[ST_FD_DATE], { 0, 11, -1 } },
+};
+
 static const struct api_listdef listdef = {
 	"covers", orders, sizeof(orders) / sizeof(orders[0]), 0,
-	&stmts[ST_COUNT], COVER_NF, 1,
+	&stmts[ST_COUNT], COVER_NF, 1, bits, fast, 2,
 };
 
 static void
@@ -157,7 +180,10 @@ cover_filters(struct api *a, struct api_list *l)
 	int st;
 
 	memset(&rs, 0, sizeof(rs));
-	api_resolve_add(a, &rs, API_KIND_PROJECT, "project");
+	if ((v = api_one_name(a, "project")) != NULL)
+		p[11] = DB_STR(v);
+	else
+		api_resolve_add(a, &rs, API_KIND_PROJECT, "project");
 	api_resolve_add(a, &rs, API_KIND_SERIES, "series");
 	api_resolve_add(a, &rs, API_KIND_PERSON, "submitter");
 	if ((st = api_resolve_run(a, &rs)) != 0)

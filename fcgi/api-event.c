@@ -16,10 +16,13 @@
 #include "api.h"
 
 /*
- * $1..$13: project (pair), category, series, patch, cover (pairs),
- * actor, since, before, categories hidden at this version (text[]).
+ * $1..$14: project (pair), category, series, patch, cover (pairs),
+ * actor, since, before, categories hidden at this version (text[]), a
+ * project linkname given alone.
  */
-#define EVENT_NF	13
+#define EVENT_NF	14
+#define PROJECT_BY_NAME(n) \
+	"(SELECT min(id) FROM project WHERE lower(linkname) = lower(" n "))"
 #define EVENT_WHERE \
 	" WHERE ($1::bigint IS NULL OR e.project_id = $1)" \
 	" AND ($2::bigint[] IS NULL OR e.project_id = ANY($2::bigint[]))" \
@@ -33,21 +36,58 @@
 	" AND ($10::bigint IS NULL OR e.actor_id = $10)" \
 	" AND ($11::timestamptz IS NULL OR e.date >= $11)" \
 	" AND ($12::timestamptz IS NULL OR e.date < $12)" \
-	" AND ($13::text[] IS NULL OR e.category <> ALL ($13::text[]))"
+	" AND ($13::text[] IS NULL OR e.category <> ALL ($13::text[]))" \
+	" AND ($14::text IS NULL OR e.project_id = " PROJECT_BY_NAME("$14") ")"
 #define EVENT_PAGE(cmp, ord) \
 	"SELECT e.id, (SELECT pg_current_snapshot()::text) FROM event e" \
-	EVENT_WHERE " AND ($14::text IS NULL OR (e.date, e.id) " cmp \
-	" ($14::text::timestamptz, $15::bigint)) ORDER BY " ord \
-	" LIMIT $16 OFFSET $17"
+	EVENT_WHERE " AND ($15::text IS NULL OR (e.date, e.id) " cmp \
+	" ($15::text::timestamptz, $16::bigint)) ORDER BY " ord \
+	" LIMIT $17 OFFSET $18"
 #define EVENT_MARKS(ord) \
 	"SELECT k::text, id FROM (SELECT e.date AS k, e.id, row_number()" \
 	" OVER (ORDER BY " ord ") AS rn FROM event e" EVENT_WHERE ") x" \
-	" WHERE rn > 1 AND (rn - 1) % $14 = 0 ORDER BY rn"
+	" WHERE rn > 1 AND (rn - 1) % $15 = 0 ORDER BY rn"
+
+/*
+ * Fast paths, newest first: what feeds and CI pollers ask (project,
+ * category, since, in every combination).  $1 is always the hidden
+ * categories.
+ */
+#define F_HIDDEN "($1::text[] IS NULL OR e.category <> ALL ($1::text[]))"
+#define F_PROJECT(i, n) " AND e.project_id = coalesce(" i "::bigint, " \
+	PROJECT_BY_NAME(n "::text") ")"
+#define F_CATEGORY(i) " AND e.category = " i "::text"
+#define F_SINCE(i) " AND e.date >= " i "::timestamptz"
+#define EVENT_FAST(where) \
+	"SELECT e.id, (SELECT pg_current_snapshot()::text) FROM event e" \
+	" WHERE " F_HIDDEN where " ORDER BY e.date DESC, e.id DESC LIMIT 251"
+#define FAST_SHAPES(X) \
+	X(N, "", 0, -1, -1, -1, -1) \
+	X(P, F_PROJECT("$2", "$3"), B_PROJECT, 0, 13, -1, -1) \
+	X(C, F_CATEGORY("$2"), B_CATEGORY, 2, -1, -1, -1) \
+	X(S, F_SINCE("$2"), B_SINCE, 10, -1, -1, -1) \
+	X(PC, F_PROJECT("$2", "$3") F_CATEGORY("$4"), \
+	    B_PROJECT | B_CATEGORY, 0, 13, 2, -1) \
+	X(PS, F_PROJECT("$2", "$3") F_SINCE("$4"), B_PROJECT | B_SINCE, \
+	    0, 13, 10, -1) \
+	X(CS, F_CATEGORY("$2") F_SINCE("$3"), B_CATEGORY | B_SINCE, \
+	    2, 10, -1, -1) \
+	X(PCS, F_PROJECT("$2", "$3") F_CATEGORY("$4") F_SINCE("$5"), \
+	    B_PROJECT | B_CATEGORY | B_SINCE, 0, 13, 2, 10)
+enum {
+	B_PROJECT = 1 << 0, B_CATEGORY = 1 << 1, B_SINCE = 1 << 2,
+	B_OTHER = 1 << 3,
+};
+/* The hidden categories ($13) are part of every shape: no bit. */
+static const unsigned bits[EVENT_NF] = {
+	B_PROJECT, B_OTHER, B_CATEGORY, B_OTHER, B_OTHER, B_OTHER, B_OTHER,
+	B_OTHER, B_OTHER, B_OTHER, B_SINCE, B_OTHER, 0, B_PROJECT,
+};
 
 /* Every object a payload may name, each with what its embedding needs. */
 #define EVENT_COLS "e.id, e.category, e.date, " \
 	API_COLS_PROJECT("pr") ", " API_COLS_USER("au") ", " \
-	API_COLS_SUB("p", "pp") ", " API_COLS_SERIES("s", "sp") ", " \
+	API_COLS_SUB("p", "pp") ", " API_COLS_SERIES("s", "sp.linkname") ", " \
 	API_COLS_SUB("cv", "cp") ", ps.slug, cs.slug, " \
 	API_COLS_USER("pd") ", " API_COLS_USER("cd") ", " \
 	API_COLS_CHECK("ck") ", " \
@@ -92,6 +132,9 @@ enum {
 enum {
 	ST_COUNT,
 	ST_P, ST_PD, ST_M, ST_MD,
+#define X(E, w, m, a, b, c, d) ST_F_##E,
+	FAST_SHAPES(X)
+#undef X
 	ST_ROWS,
 	ST__MAX
 };
@@ -108,6 +151,11 @@ static const struct stmt_def stmts[ST__MAX] = {
 	    EVENT_NF + 1 },
 	[ST_MD] = { "api_event_md_date",
 	    EVENT_MARKS("e.date DESC, e.id DESC"), EVENT_NF + 1 },
+#define X(E, w, m, a, b, c, d) \
+	[ST_F_##E] = { "api_event_f_" #E, EVENT_FAST(w), \
+	    1 + (a >= 0) + (b >= 0) + (c >= 0) + (d >= 0) },
+	FAST_SHAPES(X)
+#undef X
 	[ST_ROWS] = { "api_event_rows",
 	    "SELECT " EVENT_COLS " FROM unnest($1::bigint[])"
 	    " WITH ORDINALITY AS o(id, n) JOIN event e ON e.id = o.id"
@@ -119,8 +167,16 @@ static const struct api_order orders[] = {
 	    { &stmts[ST_M], &stmts[ST_MD] } },
 };
 
+static const struct api_fast fast[] = {
+#define X(E, w, m, a, b, c, d) \
+	{ m, 0, 1, &stmts[ST_F_##E], { 12, a, b, c, d, -1 } },
+	FAST_SHAPES(X)
+#undef X
+};
+
 static const struct api_listdef listdef = {
-	"events", orders, 1, 1, &stmts[ST_COUNT], EVENT_NF, 1,
+	"events", orders, 1, 1, &stmts[ST_COUNT], EVENT_NF, 1, bits, fast,
+	sizeof(fast) / sizeof(fast[0]),
 };
 
 /* Payload keys per category, in Django's field order. */
@@ -218,7 +274,10 @@ event_filters(struct api *a, struct api_list *l)
 	int st, n = 0, c;
 
 	memset(&rs, 0, sizeof(rs));
-	api_resolve_add(a, &rs, API_KIND_PROJECT, "project");
+	if ((v = api_one_name(a, "project")) != NULL)
+		p[13] = DB_STR(v);
+	else
+		api_resolve_add(a, &rs, API_KIND_PROJECT, "project");
 	api_resolve_add(a, &rs, API_KIND_SERIES, "series");
 	api_resolve_add(a, &rs, API_KIND_PATCH, "patch");
 	api_resolve_add(a, &rs, API_KIND_COVER, "cover");

@@ -19,11 +19,18 @@
 #include "api.h"
 
 /*
- * The filters, $1..$17: project, series, submitter, delegate, state as
+ * The filters, $1..$19: project, series, submitter, delegate, state as
  * pairs (one id, or an array), archived, hash, msgid, since, before,
- * first q pattern, all q patterns.
+ * first q pattern, all q patterns, then a project linkname and a state
+ * name given alone (resolved here rather than by a statement of their
+ * own; min() because names are unique only as stored, and the lookup
+ * ignores case).
  */
-#define PATCH_NF	17
+#define PATCH_NF	19
+#define PROJECT_BY_NAME(n) \
+	"(SELECT min(id) FROM project WHERE lower(linkname) = lower(" n "))"
+#define STATE_BY_NAME(n) \
+	"(SELECT min(id) FROM state WHERE lower(name) = lower(" n "))"
 #define PATCH_WHERE \
 	" WHERE ($1::bigint IS NULL OR p.project_id = $1)" \
 	" AND ($2::bigint[] IS NULL OR p.project_id = ANY($2::bigint[]))" \
@@ -41,7 +48,46 @@
 	" AND ($14::timestamptz IS NULL OR p.date >= $14)" \
 	" AND ($15::timestamptz IS NULL OR p.date < $15)" \
 	" AND ($16::text IS NULL OR p.name ILIKE $16)" \
-	" AND ($17::text[] IS NULL OR p.name ILIKE ALL ($17::text[]))"
+	" AND ($17::text[] IS NULL OR p.name ILIKE ALL ($17::text[]))" \
+	" AND ($18::text IS NULL OR p.project_id = " \
+	PROJECT_BY_NAME("$18") ")" \
+	" AND ($19::text IS NULL OR p.state_id = " STATE_BY_NAME("$19") ")"
+
+/* Shapes of filters with a fast path for their first page. */
+enum {
+	B_PROJECT = 1 << 0,	/* one project */
+	B_STATE = 1 << 1,	/* one state */
+	B_STATES = 1 << 2,	/* several states */
+	B_ARCHIVED = 1 << 3,
+	B_OTHER = 1 << 4,	/* anything else: general statements */
+};
+static const unsigned bits[PATCH_NF] = {
+	B_PROJECT, B_OTHER, B_OTHER, B_OTHER, B_OTHER, B_OTHER, B_OTHER,
+	B_OTHER, B_STATE, B_STATES, B_ARCHIVED, B_OTHER, B_OTHER, B_OTHER,
+	B_OTHER, B_OTHER, B_OTHER, B_PROJECT, B_STATE,
+};
+/* Fast statements' conditions; $1/$2 project id/name, then the rest. */
+#define F_PROJECT \
+	"p.project_id = coalesce($1::bigint, " PROJECT_BY_NAME("$2::text") ")"
+#define F_STATE(i, n) \
+	" AND p.state_id = coalesce(" i "::bigint, " \
+	STATE_BY_NAME(n "::text") ")"
+#define FAST(where, ord) \
+	"SELECT p.id, (SELECT pg_current_snapshot()::text) FROM patch p" \
+	" WHERE " where " ORDER BY " ord " LIMIT " API_FAST_LIMIT_SQL
+#define FAST_SHAPES(X) \
+	X(P, F_PROJECT, B_PROJECT, 0, 17, -1, -1, -1) \
+	X(PS, F_PROJECT F_STATE("$3", "$4"), B_PROJECT | B_STATE, \
+	    0, 17, 8, 18, -1) \
+	X(PA, F_PROJECT " AND p.archived = $3", B_PROJECT | B_ARCHIVED, \
+	    0, 17, 10, -1, -1) \
+	X(PSA, F_PROJECT F_STATE("$3", "$4") " AND p.archived = $5", \
+	    B_PROJECT | B_STATE | B_ARCHIVED, 0, 17, 8, 18, 10) \
+	X(PN, F_PROJECT " AND p.state_id = ANY($3::bigint[])", \
+	    B_PROJECT | B_STATES, 0, 17, 9, -1, -1) \
+	X(PNA, F_PROJECT " AND p.state_id = ANY($3::bigint[])" \
+	    " AND p.archived = $4", B_PROJECT | B_STATES | B_ARCHIVED, \
+	    0, 17, 9, 10, -1)
 
 /*
  * The check aggregate (spec 6.6) of patch `pid` as a state code: the
@@ -56,19 +102,20 @@
 	" FROM ci_check c WHERE c.patch_id = " pid \
 	" ORDER BY c.context, c.user_id, c.date DESC, c.id DESC) x), 0)"
 
-/* $18 sort key as text, $19 id; $20 limit, $21 offset. */
+/* $20 sort key as text, $21 id; $22 limit, $23 offset. */
 #define PATCH_PAGE(key, type, cmp, ord) \
 	"SELECT p.id, (SELECT pg_current_snapshot()::text) FROM patch p" \
-	PATCH_WHERE " AND ($18::text IS NULL OR (" key ", p.id) " cmp \
-	" ($18::text::" type ", $19::bigint)) ORDER BY " ord \
-	" LIMIT $20 OFFSET $21"
-/* $18 stride. */
+	PATCH_WHERE " AND ($20::text IS NULL OR (" key ", p.id) " cmp \
+	" ($20::text::" type ", $21::bigint)) ORDER BY " ord \
+	" LIMIT $22 OFFSET $23"
+/* $20 stride. */
 #define PATCH_MARKS(key, ord) \
 	"SELECT k::text, id FROM (SELECT " key " AS k, p.id, row_number()" \
 	" OVER (ORDER BY " ord ") AS rn FROM patch p" PATCH_WHERE ") x" \
-	" WHERE rn > 1 AND (rn - 1) % $18 = 0 ORDER BY rn"
+	" WHERE rn > 1 AND (rn - 1) % $20 = 0 ORDER BY rn"
 
-#define K_STATE	"(SELECT s.ordering FROM state s WHERE s.id = p.state_id)"
+#define K_STATE \
+	"(SELECT s.ordering FROM state s WHERE s.id = p.state_id)"
 #define K_CHECK	PATCH_CHECK("p.id")
 
 /* Every allowed order: its statements, ascending and descending. */
@@ -87,14 +134,14 @@
 	"p.id, p.msgid, p.date, p.name, p.commit_ref, p.pull_url, st.slug," \
 	" p.archived, p.hash, p.related_id, " PATCH_CHECK("p.id") ", " \
 	API_COLS_PROJECT("pr") ", " API_COLS_PERSON("pe") ", " \
-	API_COLS_USER("u") ", " API_COLS_SERIES("s", "sp")
+	API_COLS_USER("u") ", " \
+	API_COLS_SERIES("s", API_SERIES_LINKNAME("s", "p.project_id", "pr"))
 #define PATCH_JOINS \
 	" JOIN project pr ON pr.id = p.project_id" \
 	" JOIN state st ON st.id = p.state_id" \
 	" JOIN person pe ON pe.id = p.submitter_id" \
 	" LEFT JOIN auth_user u ON u.id = p.delegate_id" \
-	" LEFT JOIN series s ON s.id = p.series_id" \
-	" LEFT JOIN project sp ON sp.id = s.project_id"
+	" LEFT JOIN series s ON s.id = p.series_id"
 enum {
 	C_ID, C_MSGID, C_DATE, C_NAME, C_COMMIT, C_PULL, C_STATE, C_ARCHIVED,
 	C_HASH, C_RELATED, C_CHECK,
@@ -102,13 +149,17 @@ enum {
 	C_PERSON = C_PROJECT + API_NCOLS_PROJECT,
 	C_USER = C_PERSON + API_NCOLS_PERSON,
 	C_SERIES = C_USER + API_NCOLS_USER,
-	C_DETAIL = C_SERIES + API_NCOLS_SERIES,	/* headers, content, diff */
+	/* then headers, content, diff */
+	C_DETAIL = C_SERIES + API_NCOLS_SERIES,
 };
 
 enum {
 	ST_COUNT,
 #define X(E, n, k, t) ST_P_##E, ST_PD_##E, ST_M_##E, ST_MD_##E,
 	PATCH_ORDERS(X)
+#undef X
+#define X(E, w, m, a, b, c, d, e) ST_F_##E, ST_FD_##E,
+	FAST_SHAPES(X)
 #undef X
 	ST_ROWS,
 	ST_RELATED,
@@ -130,6 +181,14 @@ static const struct stmt_def stmts[ST__MAX] = {
 	[ST_MD_##E] = { "api_patch_md_" n, \
 	    PATCH_MARKS(k, k " DESC, p.id DESC"), PATCH_NF + 1 },
 	PATCH_ORDERS(X)
+#undef X
+#define X(E, w, m, a, b, c, d, e) \
+	[ST_F_##E] = { "api_patch_f_" #E, FAST(w, "p.id"), \
+	    (a >= 0) + (b >= 0) + (c >= 0) + (d >= 0) + (e >= 0) }, \
+	[ST_FD_##E] = { "api_patch_fd_" #E, \
+	    FAST(w, "p.date DESC, p.id DESC"), \
+	    (a >= 0) + (b >= 0) + (c >= 0) + (d >= 0) + (e >= 0) },
+	FAST_SHAPES(X)
 #undef X
 	[ST_ROWS] = { "api_patch_rows",
 	    "SELECT " PATCH_COLS " FROM unnest($1::bigint[])"
@@ -153,9 +212,19 @@ static const struct api_order orders[] = {
 #undef X
 };
 
+/* Default order (id) and git-pw's and b4's -date. */
+static const struct api_fast fast[] = {
+#define X(E, w, m, a, b, c, d, e) \
+	{ m, 0, 0, &stmts[ST_F_##E], { a, b, c, d, e, -1 } }, \
+	{ m, 3, 1, &stmts[ST_FD_##E], { a, b, c, d, e, -1 } },
+	FAST_SHAPES(X)
+#undef X
+};
+
 static const struct api_listdef listdef = {
 	"patches", orders, sizeof(orders) / sizeof(orders[0]), 0,
-	&stmts[ST_COUNT], PATCH_NF, 1,
+	&stmts[ST_COUNT], PATCH_NF, 1, bits, fast,
+	sizeof(fast) / sizeof(fast[0]),
 };
 
 /* The other members of row's relation, from the ST_RELATED result. */
@@ -263,11 +332,18 @@ patch_filters(struct api *a, struct api_list *l)
 	int st, b;
 
 	memset(&rs, 0, sizeof(rs));
-	api_resolve_add(a, &rs, API_KIND_PROJECT, "project");
+	/* A project or state named alone is resolved by the statements. */
+	if ((v = api_one_name(a, "project")) != NULL)
+		p[17] = DB_STR(v);
+	else
+		api_resolve_add(a, &rs, API_KIND_PROJECT, "project");
+	if ((v = api_one_name(a, "state")) != NULL)
+		p[18] = DB_STR(api_state_name(a, v));
+	else
+		api_resolve_add(a, &rs, API_KIND_STATE, "state");
 	api_resolve_add(a, &rs, API_KIND_SERIES, "series");
 	api_resolve_add(a, &rs, API_KIND_PERSON, "submitter");
 	api_resolve_add(a, &rs, API_KIND_USER, "delegate");
-	api_resolve_add(a, &rs, API_KIND_STATE, "state");
 	if ((st = api_resolve_run(a, &rs)) != 0)
 		return st;
 	api_param_ids(a, &p[0], &rs.out[API_KIND_PROJECT]);

@@ -22,7 +22,8 @@
 #define PERSON_PAGE(key, type, cmp, ord) \
 	"SELECT p.id, (SELECT pg_current_snapshot()::text) FROM person p" \
 	PERSON_WHERE " AND ($3::text IS NULL OR (" key ", p.id) " cmp \
-	" ($3::text::" type ", $4::bigint))" " ORDER BY " ord " LIMIT $5 OFFSET $6"
+	" ($3::text::" type ", $4::bigint)) ORDER BY " ord \
+	" LIMIT $5 OFFSET $6"
 #define PERSON_MARKS(key, ord) \
 	"SELECT k::text, id FROM (SELECT " key " AS k, p.id, row_number()" \
 	" OVER (ORDER BY " ord ") AS rn FROM person p" PERSON_WHERE ") x" \
@@ -55,7 +56,8 @@ static const struct stmt_def stmts[ST__MAX] = {
 	[ST_EMAIL] = { "api_person_p_email",
 	    PERSON_PAGE("p.email", "text", ">=", "p.email, p.id"), 6 },
 	[ST_EMAIL_D] = { "api_person_p_email_d",
-	    PERSON_PAGE("p.email", "text", "<=", "p.email DESC, p.id DESC"), 6 },
+	    PERSON_PAGE("p.email", "text", "<=",
+	    "p.email DESC, p.id DESC"), 6 },
 	[ST_M_ID] = { "api_person_m_id", PERSON_MARKS("p.id", "p.id"), 3 },
 	[ST_M_ID_D] = { "api_person_m_id_d",
 	    PERSON_MARKS("p.id", "p.id DESC"), 3 },
@@ -82,7 +84,7 @@ static const struct api_order orders[] = {
 
 static const struct api_listdef listdef = {
 	"people", orders, sizeof(orders) / sizeof(orders[0]), 0,
-	&stmts[ST_COUNT], 2, 1,
+	&stmts[ST_COUNT], 2, 1, NULL, NULL, 0,
 };
 
 static void

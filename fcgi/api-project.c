@@ -78,7 +78,7 @@ static const struct api_order orders[] = {
 
 static const struct api_listdef listdef = {
 	"projects", orders, sizeof(orders) / sizeof(orders[0]), 0,
-	&stmts[ST_COUNT], 1, 0,
+	&stmts[ST_COUNT], 1, 0, NULL, NULL, 0,
 };
 
 /* One project from the columns of PROJECT_FULL_COLS. */

@@ -18,10 +18,13 @@
 #include "api.h"
 
 /*
- * $1..$10: project, submitter (pairs), since, before, first q pattern,
- * all q patterns, metadata key, metadata value (1.4).
+ * $1..$11: project, submitter (pairs), since, before, first q pattern,
+ * all q patterns, metadata key, metadata value (1.4), a project
+ * linkname given alone.
  */
-#define SERIES_NF	10
+#define SERIES_NF	11
+#define PROJECT_BY_NAME(n) \
+	"(SELECT min(id) FROM project WHERE lower(linkname) = lower(" n "))"
 #define SERIES_WHERE \
 	" WHERE ($1::bigint IS NULL OR s.project_id = $1)" \
 	" AND ($2::bigint[] IS NULL OR s.project_id = ANY($2::bigint[]))" \
@@ -34,16 +37,23 @@
 	" AND (($9::text IS NULL AND $10::text IS NULL) OR EXISTS (SELECT 1" \
 	"  FROM series_metadata m WHERE m.series_id = s.id" \
 	"  AND ($9::text IS NULL OR m.key = $9)" \
-	"  AND ($10::text IS NULL OR m.value = $10)))"
+	"  AND ($10::text IS NULL OR m.value = $10)))" \
+	" AND ($11::text IS NULL OR s.project_id = " PROJECT_BY_NAME("$11") ")"
 #define SERIES_PAGE(key, type, cmp, ord) \
 	"SELECT s.id, (SELECT pg_current_snapshot()::text) FROM series s" \
-	SERIES_WHERE " AND ($11::text IS NULL OR (" key ", s.id) " cmp \
-	" ($11::text::" type ", $12::bigint)) ORDER BY " ord \
-	" LIMIT $13 OFFSET $14"
+	SERIES_WHERE " AND ($12::text IS NULL OR (" key ", s.id) " cmp \
+	" ($12::text::" type ", $13::bigint)) ORDER BY " ord \
+	" LIMIT $14 OFFSET $15"
 #define SERIES_MARKS(key, ord) \
 	"SELECT k::text, id FROM (SELECT " key " AS k, s.id, row_number()" \
 	" OVER (ORDER BY " ord ") AS rn FROM series s" SERIES_WHERE ") x" \
-	" WHERE rn > 1 AND (rn - 1) % $11 = 0 ORDER BY rn"
+	" WHERE rn > 1 AND (rn - 1) % $12 = 0 ORDER BY rn"
+/* The fast path: one project, by id or linkname (see api.h). */
+#define SERIES_FAST(ord) \
+	"SELECT s.id, (SELECT pg_current_snapshot()::text) FROM series s" \
+	" WHERE s.project_id = coalesce($1::bigint, " \
+	PROJECT_BY_NAME("$2::text") ") ORDER BY " ord \
+	" LIMIT " API_FAST_LIMIT_SQL
 
 #define K_RECEIVED_ALL \
 	"(s.total <= (SELECT count(*) FROM patch x WHERE x.series_id = s.id))"
@@ -71,6 +81,7 @@ enum {
 	SERIES_ORDERS(X)
 #undef X
 	ST_P_NAME, ST_PD_NAME,
+	ST_F_ID, ST_FD_DATE,
 	ST_ROWS,
 	ST_PATCHES,
 	ST_DEPS,
@@ -99,6 +110,9 @@ static const struct stmt_def stmts[ST__MAX] = {
 	[ST_PD_NAME] = { "api_series_pd_name",
 	    SERIES_PAGE("s.name", "text", "<=", "s.name DESC, s.id DESC"),
 	    SERIES_NF + 4 },
+	[ST_F_ID] = { "api_series_f_id", SERIES_FAST("s.id"), 2 },
+	[ST_FD_DATE] = { "api_series_fd_date",
+	    SERIES_FAST("s.date DESC, s.id DESC"), 2 },
 	[ST_ROWS] = { "api_series_rows",
 	    "SELECT " SERIES_COLS " FROM unnest($1::bigint[])"
 	    " WITH ORDINALITY AS o(id, n) JOIN series s ON s.id = o.id"
@@ -135,9 +149,19 @@ static const struct api_order orders[] = {
 	    { &stmts[ST_M_RECEIVED_ALL], &stmts[ST_MD_RECEIVED_ALL] } },
 };
 
+enum { B_PROJECT = 1 << 0, B_OTHER = 1 << 1 };
+static const unsigned bits[SERIES_NF] = {
+	B_PROJECT, B_OTHER, B_OTHER, B_OTHER, B_OTHER, B_OTHER, B_OTHER,
+	B_OTHER, B_OTHER, B_OTHER, B_PROJECT,
+};
+static const struct api_fast fast[] = {
+	{ B_PROJECT, 0, 0, &stmts[ST_F_ID], { 0, 10, -1 } },
+	{ B_PROJECT, 2, 1, &stmts[ST_FD_DATE], { 0, 10, -1 } },
+};
+
 static const struct api_listdef listdef = {
 	"series", orders, sizeof(orders) / sizeof(orders[0]), 0,
-	&stmts[ST_COUNT], SERIES_NF, 1,
+	&stmts[ST_COUNT], SERIES_NF, 1, bits, fast, 2,
 };
 
 struct extra {
@@ -229,7 +253,8 @@ fetch_extra(struct api *a, const struct dbres *rows, const char *ids,
 		return 0;
 	for (i = 0; i < dbres_rows(rows); i++)
 		deps |= dbres_bool(rows, i, C_SHOWDEPS);
-	if (deps && (x->deps = db_run(db, &stmts[ST_DEPS], DB_STR(ids))) == NULL)
+	if (deps && (x->deps = db_run(db, &stmts[ST_DEPS],
+	    DB_STR(ids))) == NULL)
 		return -1;
 	if ((x->meta = db_run(db, &stmts[ST_META], DB_STR(ids))) == NULL)
 		return -1;
@@ -246,7 +271,10 @@ series_filters(struct api *a, struct api_list *l)
 	int st;
 
 	memset(&rs, 0, sizeof(rs));
-	api_resolve_add(a, &rs, API_KIND_PROJECT, "project");
+	if ((v = api_one_name(a, "project")) != NULL)
+		p[10] = DB_STR(v);
+	else
+		api_resolve_add(a, &rs, API_KIND_PROJECT, "project");
 	api_resolve_add(a, &rs, API_KIND_PERSON, "submitter");
 	if ((st = api_resolve_run(a, &rs)) != 0)
 		return st;
@@ -324,7 +352,10 @@ api_series_list(struct req *r)
 	return 200;
 }
 
-/* GET series/{id}/: 200, or 404 {"detail":"No Series matches the given query."}. */
+/*
+ * GET series/{id}/: 200, or 404 {"detail":"No Series matches the given
+ * query."}.
+ */
 int
 api_series_detail(struct req *r)
 {

@@ -21,7 +21,8 @@
 #define USER_PAGE(key, type, cmp, ord) \
 	"SELECT u.id, (SELECT pg_current_snapshot()::text) FROM auth_user u" \
 	USER_WHERE " AND ($3::text IS NULL OR (" key ", u.id) " cmp \
-	" ($3::text::" type ", $4::bigint))" " ORDER BY " ord " LIMIT $5 OFFSET $6"
+	" ($3::text::" type ", $4::bigint)) ORDER BY " ord \
+	" LIMIT $5 OFFSET $6"
 #define USER_MARKS(key, ord) \
 	"SELECT k::text, id FROM (SELECT " key " AS k, u.id, row_number()" \
 	" OVER (ORDER BY " ord ") AS rn FROM auth_user u" USER_WHERE ") x" \
@@ -43,13 +44,15 @@ static const struct stmt_def stmts[ST__MAX] = {
 	[ST_COUNT] = { "api_user_count",
 	    "SELECT count(*), pg_current_snapshot()::text FROM auth_user u"
 	    USER_WHERE, 2 },
-	[ST_ID] = { "api_user_p_id", USER_PAGE("u.id", "bigint", ">=", "u.id"), 6 },
+	[ST_ID] = { "api_user_p_id",
+	    USER_PAGE("u.id", "bigint", ">=", "u.id"), 6 },
 	[ST_ID_D] = { "api_user_p_id_d",
 	    USER_PAGE("u.id", "bigint", "<=", "u.id DESC"), 6 },
 	[ST_NAME] = { "api_user_p_name",
 	    USER_PAGE("u.username", "text", ">=", "u.username, u.id"), 6 },
 	[ST_NAME_D] = { "api_user_p_name_d",
-	    USER_PAGE("u.username", "text", "<=", "u.username DESC, u.id DESC"), 6 },
+	    USER_PAGE("u.username", "text", "<=",
+	    "u.username DESC, u.id DESC"), 6 },
 	[ST_EMAIL] = { "api_user_p_email",
 	    USER_PAGE("u.email", "text", ">=", "u.email, u.id"), 6 },
 	[ST_EMAIL_D] = { "api_user_p_email_d",
@@ -84,7 +87,7 @@ static const struct api_order orders[] = {
 
 static const struct api_listdef listdef = {
 	"users", orders, sizeof(orders) / sizeof(orders[0]), 0,
-	&stmts[ST_COUNT], 2, 1,
+	&stmts[ST_COUNT], 2, 1, NULL, NULL, 0,
 };
 
 /* settings: only for the user themself, from 1.2. */

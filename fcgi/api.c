@@ -243,107 +243,65 @@ jw_strf(struct jw *w, const char *key, const char *fmt, ...)
 
 /* Request context -------------------------------------------------------- */
 
-/*
- * PROVISIONAL AUTHENTICATION: `Authorization: Token <key>` and `Bearer
- * <key>` only, until the authentication of the apiw branch (Basic,
- * session, the Basic cache) replaces this block.  What callers rely on:
- * a->user_id is 0 for anonymous requests, the user's id otherwise, and
- * bad credentials answer 403 with DRF's message before anything else.
- */
 enum {
-	STMT_API_TOKEN_USER,
-	STMT_API_RESOLVE,
-	STMT_API__MAX
+	STMT_API_RESOLVE,	/* one per kind, in enum api_kind order */
+	STMT_API__MAX = STMT_API_RESOLVE + API_KIND__MAX
 };
+
+/*
+ * Resolution of one kind of filter: the ids matching the given ids ($1)
+ * or names ($2, compared lower-cased: the lower() indexes of person and
+ * auth_user serve it), and how many given values match nothing.
+ */
+#define RESOLVE(tbl, col) \
+	"SELECT (SELECT array_agg(DISTINCT id) FROM " tbl \
+	" WHERE id = ANY($1::bigint[]) OR lower(" col ") IN" \
+	" (SELECT lower(x) FROM unnest($2::text[]) x))," \
+	" (SELECT count(*) FROM unnest($1::bigint[]) v" \
+	" WHERE NOT EXISTS (SELECT 1 FROM " tbl " WHERE id = v))" \
+	" + (SELECT count(*) FROM unnest($2::text[]) x WHERE NOT EXISTS" \
+	" (SELECT 1 FROM " tbl " WHERE lower(" col ") = lower(x)))"
+#define RESOLVE_IDS(tbl) \
+	"SELECT (SELECT array_agg(DISTINCT id) FROM " tbl \
+	" WHERE id = ANY($1::bigint[]))," \
+	" (SELECT count(*) FROM unnest($1::bigint[]) v" \
+	" WHERE NOT EXISTS (SELECT 1 FROM " tbl " WHERE id = v))"
 
 static const struct stmt_def api_stmts[STMT_API__MAX] = {
-	[STMT_API_TOKEN_USER] = { "api_token_user",
-	    "SELECT u.id, u.is_active FROM auth_token t"
-	    " JOIN auth_user u ON u.id = t.user_id WHERE t.key = $1", 1 },
-	/*
-	 * Per kind: the matching ids, and how many given values match
-	 * nothing.  Names are compared lower-cased (the lower() indexes of
-	 * person and auth_user serve it).
-	 */
-	[STMT_API_RESOLVE] = { "api_resolve",
-	    "SELECT"
-	    " (SELECT array_agg(DISTINCT id) FROM project WHERE id = ANY($1::bigint[])"
-	    "   OR lower(linkname) IN (SELECT lower(x) FROM unnest($2::text[]) x)),"
-	    " (SELECT count(*) FROM unnest($1::bigint[]) v"
-	    "   WHERE NOT EXISTS (SELECT 1 FROM project WHERE id = v))"
-	    " + (SELECT count(*) FROM unnest($2::text[]) x WHERE NOT EXISTS"
-	    "   (SELECT 1 FROM project WHERE lower(linkname) = lower(x))),"
-	    " (SELECT array_agg(DISTINCT id) FROM person WHERE id = ANY($3::bigint[])"
-	    "   OR lower(email) IN (SELECT lower(x) FROM unnest($4::text[]) x)),"
-	    " (SELECT count(*) FROM unnest($3::bigint[]) v"
-	    "   WHERE NOT EXISTS (SELECT 1 FROM person WHERE id = v))"
-	    " + (SELECT count(*) FROM unnest($4::text[]) x WHERE NOT EXISTS"
-	    "   (SELECT 1 FROM person WHERE lower(email) = lower(x))),"
-	    " (SELECT array_agg(DISTINCT id) FROM auth_user WHERE id = ANY($5::bigint[])"
-	    "   OR lower(username) IN (SELECT lower(x) FROM unnest($6::text[]) x)),"
-	    " (SELECT count(*) FROM unnest($5::bigint[]) v"
-	    "   WHERE NOT EXISTS (SELECT 1 FROM auth_user WHERE id = v))"
-	    " + (SELECT count(*) FROM unnest($6::text[]) x WHERE NOT EXISTS"
-	    "   (SELECT 1 FROM auth_user WHERE lower(username) = lower(x))),"
-	    " (SELECT array_agg(DISTINCT id) FROM state WHERE id = ANY($7::bigint[])"
-	    "   OR lower(name) IN (SELECT lower(x) FROM unnest($8::text[]) x)),"
-	    " (SELECT count(*) FROM unnest($7::bigint[]) v"
-	    "   WHERE NOT EXISTS (SELECT 1 FROM state WHERE id = v))"
-	    " + (SELECT count(*) FROM unnest($8::text[]) x WHERE NOT EXISTS"
-	    "   (SELECT 1 FROM state WHERE lower(name) = lower(x))),"
-	    " (SELECT array_agg(DISTINCT id) FROM series WHERE id = ANY($9::bigint[])),"
-	    " (SELECT count(*) FROM unnest($9::bigint[]) v"
-	    "   WHERE NOT EXISTS (SELECT 1 FROM series WHERE id = v)),"
-	    " (SELECT array_agg(DISTINCT id) FROM patch WHERE id = ANY($10::bigint[])),"
-	    " (SELECT count(*) FROM unnest($10::bigint[]) v"
-	    "   WHERE NOT EXISTS (SELECT 1 FROM patch WHERE id = v)),"
-	    " (SELECT array_agg(DISTINCT id) FROM cover WHERE id = ANY($11::bigint[])),"
-	    " (SELECT count(*) FROM unnest($11::bigint[]) v"
-	    "   WHERE NOT EXISTS (SELECT 1 FROM cover WHERE id = v))", 11 },
+	[STMT_API_RESOLVE + API_KIND_PROJECT] = { "api_resolve_project",
+	    RESOLVE("project", "linkname"), 2 },
+	[STMT_API_RESOLVE + API_KIND_PERSON] = { "api_resolve_person",
+	    RESOLVE("person", "email"), 2 },
+	[STMT_API_RESOLVE + API_KIND_USER] = { "api_resolve_user",
+	    RESOLVE("auth_user", "username"), 2 },
+	[STMT_API_RESOLVE + API_KIND_STATE] = { "api_resolve_state",
+	    RESOLVE("state", "name"), 2 },
+	[STMT_API_RESOLVE + API_KIND_SERIES] = { "api_resolve_series",
+	    RESOLVE_IDS("series"), 1 },
+	[STMT_API_RESOLVE + API_KIND_PATCH] = { "api_resolve_patch",
+	    RESOLVE_IDS("patch"), 1 },
+	[STMT_API_RESOLVE + API_KIND_COVER] = { "api_resolve_cover",
+	    RESOLVE_IDS("cover"), 1 },
 };
 
+/*
+ * Who is asking (auth-req.c: session, Basic, Token, Bearer): a->user_id
+ * is 0 for anonymous requests, the user's id otherwise; bad credentials
+ * answer 403 with DRF's message before anything else.
+ */
 static int
 api_authenticate(struct api *a)
 {
-	const char *h = req_env(a->r, "HTTP_AUTHORIZATION");
-	const char *key;
-	struct dbres *res;
-	size_t n;
+	int st;
 
 	a->user_id = 0;
-	if (h == NULL || *h == '\0')
-		return 0;
-	if (strncasecmp(h, "Token", 5) == 0 && (h[5] == ' ' || h[5] == '\0'))
-		n = 5;
-	else if (strncasecmp(h, "Bearer", 6) == 0 &&
-	    (h[6] == ' ' || h[6] == '\0'))
-		n = 6;
-	else
-		return 0;	/* another scheme: anonymous */
-	key = h + n;
-	while (*key == ' ')
-		key++;
-	if (*key == '\0')
-		return api_error(a, 403,
-		    "Invalid token header. No credentials provided.");
-	if (strchr(key, ' ') != NULL)
-		return api_error(a, 403, "Invalid token header. Token string "
-		    "should not contain spaces.");
-	/* Not the shape of a token: nothing to look up. */
-	if (!auth_token_valid(key))
-		return api_error(a, 403, "Invalid token.");
-	/* API routes carry ROUTE_DB: the database is ready. */
-	res = db_run(a->r->db, &api_stmts[STMT_API_TOKEN_USER], DB_STR(key));
-	if (res == NULL)
-		return api_db_error(a);
-	if (dbres_rows(res) == 0)
-		return api_error(a, 403, "Invalid token.");
-	if (!dbres_bool(res, 0, 1))
-		return api_error(a, 403, "User inactive or deleted.");
-	a->user_id = dbres_i64(res, 0, 0);
+	if ((st = auth_request(a->r)) != 0)
+		return st;
+	if (a->r->user != NULL)
+		a->user_id = a->r->user->id;
 	return 0;
 }
-/* END PROVISIONAL AUTHENTICATION */
+
 
 static void
 tmp_release(void *p)
@@ -512,8 +470,10 @@ api_utf8_valid(const char *s)
 		for (i = 1; i < len; i++)
 			if ((p[i] & 0xc0) != 0x80)
 				return 0;
-		if ((*p == 0xe0 && p[1] < 0xa0) || (*p == 0xed && p[1] >= 0xa0) ||
-		    (*p == 0xf0 && p[1] < 0x90) || (*p == 0xf4 && p[1] >= 0x90))
+		if ((*p == 0xe0 && p[1] < 0xa0) ||
+		    (*p == 0xed && p[1] >= 0xa0) ||
+		    (*p == 0xf0 && p[1] < 0x90) ||
+		    (*p == 0xf4 && p[1] >= 0x90))
 			return 0;
 		p += len;
 	}
@@ -623,7 +583,9 @@ ndigits(const char **pp, int n, int *v)
 static int
 days_in_month(int y, int m)
 {
-	static const int d[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	static const int d[] = {
+		31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31,
+	};
 
 	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
 		return 29;
@@ -886,18 +848,21 @@ api_resolve_add(struct api *a, struct api_resolve *rs, enum api_kind k,
 	api_resolve_vals(rs, k, v, n);
 }
 
+/*
+ * One statement per kind of filter given (a request names two or three
+ * kinds at most), each cheap and planned once per connection.
+ */
 int
 api_resolve_run(struct api *a, struct api_resolve *rs)
 {
-	struct dbparam p[11];
+	struct dbparam p[2];
 	struct dbres *res;
-	int k, i, bad = 0, col;
+	int k, i;
 
 	if (!rs->any)
 		return 0;
-	for (i = 0; i < 11; i++)
-		p[i] = DB_NULL;
 	for (k = 0; k < API_KIND__MAX; k++) {
+		struct api_ids *o = &rs->out[k];
 		int64_t *ids;
 		const char **names;
 		int nid = 0, nname = 0;
@@ -913,44 +878,50 @@ api_resolve_run(struct api *a, struct api_resolve *rs)
 			if (api_parse_int(s, &v) == 0)
 				ids[nid++] = v;
 			else if (k >= API_KIND_SERIES)
-				bad = 1;	/* ids only: matches nothing */
-			else if (k == API_KIND_STATE) {
-				char *c = arena_strdup(a->r->arena, s);
-
-				for (char *x = c; *x != '\0'; x++)
-					if (*x == '-')
-						*x = ' ';
-				names[nname++] = c;
-			} else
+				return 1;	/* ids only: matches nothing */
+			else if (k == API_KIND_STATE)
+				names[nname++] = api_state_name(a, s);
+			else
 				names[nname++] = s;
 		}
-		if (k < API_KIND_SERIES) {
-			if (nid > 0)
-				p[2 * k] = DB_STR(api_pg_ids(a, ids, nid));
-			if (nname > 0)
-				p[2 * k + 1] = DB_STR(api_pg_strs(a, names,
-				    nname));
-		} else if (nid > 0)
-			p[8 + (k - API_KIND_SERIES)] =
-			    DB_STR(api_pg_ids(a, ids, nid));
-	}
-	if (bad)
-		return 1;
-	res = db_exec(a->r->db, &api_stmts[STMT_API_RESOLVE], p, 11);
-	if (res == NULL)
-		return api_db_error(a);
-	for (k = 0, col = 0; k < API_KIND__MAX; k++, col += 2) {
-		struct api_ids *o = &rs->out[k];
-
-		if (!o->given)
-			continue;
-		if (dbres_i64(res, 0, col + 1) != 0)
-			bad = 1;
-		o->n = api_parse_pg_ids(a, dbres_str(res, 0, col), &o->v);
+		p[0] = nid > 0 ? DB_STR(api_pg_ids(a, ids, nid)) : DB_NULL;
+		p[1] = nname > 0 ? DB_STR(api_pg_strs(a, names, nname)) :
+		    DB_NULL;
+		res = db_exec(a->r->db, &api_stmts[STMT_API_RESOLVE + k], p,
+		    api_stmts[STMT_API_RESOLVE + k].nparams);
+		if (res == NULL)
+			return api_db_error(a);
+		if (dbres_i64(res, 0, 1) != 0)
+			return 1;
+		o->n = api_parse_pg_ids(a, dbres_str(res, 0, 0), &o->v);
 		if (o->n == 0)
-			bad = 1;
+			return 1;
 	}
-	return bad;
+	return 0;
+}
+
+const char *
+api_one_name(struct api *a, const char *key)
+{
+	const char **v;
+	int64_t id;
+	int n;
+
+	v = api_args(a, key, &n);
+	if (n != 1 || api_parse_int(v[0], &id) == 0 || a->bad_input)
+		return NULL;
+	return v[0];
+}
+
+const char *
+api_state_name(struct api *a, const char *v)
+{
+	char *c = arena_strdup(a->r->arena, v), *x;
+
+	for (x = c; *x != '\0'; x++)
+		if (*x == '-')
+			*x = ' ';
+	return c;
 }
 
 void
@@ -966,7 +937,7 @@ api_param_ids(struct api *a, struct dbparam *p, const struct api_ids *ids)
 		p[1] = DB_STR(api_pg_ids(a, ids->v, ids->n));
 }
 
-/* Pagination ---------------------------------------------------------------- */
+/* Pagination ------------------------------------------------------ */
 
 #define API_STRIDE	1000	/* rows between marks, at least */
 #define API_MAXMARKS	2048	/* per cache entry */
@@ -1232,6 +1203,46 @@ run_page(struct api *a, struct api_list *l, int rev, const struct mark *m,
 	return 0;
 }
 
+/*
+ * The first page by a fast path, when the request has one's exact shape:
+ * 0, an HTTP status, or -1 when there is none.
+ */
+static int
+run_fast(struct api *a, struct api_list *l, const char **snap)
+{
+	const struct api_listdef *d = l->def;
+	const struct api_fast *f = NULL;
+	struct dbparam p[8];
+	struct dbres *res;
+	unsigned mask = 0;
+	int i, n;
+
+	if (d->nfast == 0 || l->per_page + 1 > API_FAST_LIMIT)
+		return -1;
+	for (i = 0; i < d->nfilters; i++)
+		if (l->params[i].kind != DBP_NULL)
+			mask |= d->bits[i];
+	for (i = 0; i < d->nfast && f == NULL; i++)
+		if (d->fast[i].mask == mask && d->fast[i].order == l->order &&
+		    d->fast[i].desc == l->desc)
+			f = &d->fast[i];
+	if (f == NULL)
+		return -1;
+	for (n = 0; n < 8 && f->map[n] >= 0; n++)
+		p[n] = l->params[(int)f->map[n]];
+	if ((res = db_exec(a->r->db, f->page, p, n)) == NULL)
+		return api_db_error(a);
+	n = dbres_rows(res);
+	if (n > l->per_page + 1)
+		n = l->per_page + 1;
+	l->ids = ARENA_NEW(a->r->arena, int64_t, n + 1);
+	l->nids = n;
+	for (i = 0; i < n; i++)
+		l->ids[i] = dbres_i64(res, i, 0);
+	*snap = n > 0 ? dbres_str(res, 0, 1) : NULL;
+	return 0;
+}
+
 static int
 run_count(struct api *a, struct api_list *l, const char **snap)
 {
@@ -1342,8 +1353,11 @@ api_list_run(struct api *a, struct api_list *l)
 	e = cache_find(key, klen);
 
 	if (!l->last && l->page == 1) {
-		if ((st = run_page(a, l, 0, NULL, l->per_page + 1, 0,
+		if ((st = run_fast(a, l, &snap)) == -1 &&
+		    (st = run_page(a, l, 0, NULL, l->per_page + 1, 0,
 		    &snap)) != 0)
+			return st;
+		if (st > 0)
 			return st;
 		if (l->nids <= l->per_page) {
 			l->count = l->nids;
@@ -1413,7 +1427,7 @@ quote_plus(struct buf *b, const char *s)
 		unsigned char c = *p;
 		int len = 0, i;
 
-		if (isalnum(c) || c == '_' || c == '.' || c == '-' || c == '~') {
+		if (isalnum(c) || strchr("_.-~", c) != NULL) {
 			buf_addc(b, c);
 			p++;
 			continue;
@@ -1747,7 +1761,7 @@ api_embed_check(struct api *a, const char *key, const struct dbres *res,
 	jw_obj_end(w);
 }
 
-/* Stored headers ------------------------------------------------------------ */
+/* Stored headers -------------------------------------------------- */
 
 struct hdr {
 	const char	*name;
@@ -1793,7 +1807,7 @@ headers_split(struct api *a, const char *block, int *np)
 		if (le == NULL)
 			le = p + strlen(p);
 		if (p == le || (le - p == 1 && *p == '\r'))
-			break;			/* blank line: end of headers */
+			break;		/* blank line: end of headers */
 		if (*p == ' ' || *p == '\t') {
 			if (n > 0)		/* continuation */
 				h[n - 1].vlen = (size_t)(le - h[n - 1].val);
@@ -1881,6 +1895,25 @@ api_header_subject(struct api *a, const char *block)
 	return "";
 }
 
+/* Length of a leading "re:", "fw " or "fwd:" and blanks after it, or 0. */
+static size_t
+reply_prefix(const char *p)
+{
+	static const char *const words[] = { "re", "fw", "fwd" };
+	size_t i, n, k;
+
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		n = strlen(words[i]);
+		if (strncasecmp(p, words[i], n) != 0 ||
+		    (p[n] != ':' && !isspace((unsigned char)p[n])))
+			continue;
+		for (k = n + 1; isspace((unsigned char)p[k]); k++)
+			;
+		return k;
+	}
+	return 0;
+}
+
 /*
  * parser.clean_subject()'s prefixes: drop one leading Re:/Fw:/Fwd:,
  * squeeze blanks, then peel "[a,b c]" groups off the front; every token
@@ -1896,14 +1929,7 @@ api_prefixes(struct api *a, const char *key, const char *name)
 
 	buf_reset(b);
 	p = name != NULL ? name : "";
-	if ((strncasecmp(p, "re", 2) == 0 && (p[2] == ':' || isspace((unsigned char)p[2]))) ||
-	    (strncasecmp(p, "fw", 2) == 0 && (p[2] == ':' || isspace((unsigned char)p[2]))) ||
-	    (strncasecmp(p, "fwd", 3) == 0 && (p[3] == ':' || isspace((unsigned char)p[3])))) {
-		p += strncasecmp(p, "fwd", 3) == 0 &&
-		    (p[3] == ':' || isspace((unsigned char)p[3])) ? 4 : 3;
-		while (isspace((unsigned char)*p))
-			p++;
-	}
+	p += reply_prefix(p);
 	/* normalise_space */
 	for (; *p != '\0'; p++) {
 		if (isspace((unsigned char)*p)) {

@@ -10,7 +10,8 @@
  *  2. A list: api_list_begin() parses page, per_page and order against
  *     the resource's struct api_listdef; the handler parses its filters
  *     into the statement parameters (api_filter_*), resolving id-or-name
- *     values in one statement (api_resolve()); api_list_run() then finds
+ *     values (api_resolve_run(), one small statement per kind of filter
+ *     given); api_list_run() then finds
  *     the page's ids and the total (see "Pagination" in api.c for how
  *     that stays cheap at millions of rows); the handler fetches those
  *     rows with their embedded objects in a fixed number of statements
@@ -148,8 +149,8 @@ const char **api_search_terms(struct api *, int *n);
 void	 api_param_search(struct api *, struct dbparam *p);
 
 /*
- * Id-or-name filters (spec 2.8).  One statement resolves every filter of
- * a request: each value that parses as an integer is a primary key,
+ * Id-or-name filters (spec 2.8), resolved by one statement per kind of
+ * filter given: each value that parses as an integer is a primary key,
  * others are matched case-insensitively against the kind's name column.
  * A value that matches nothing makes the whole list empty.
  */
@@ -189,6 +190,14 @@ void	 api_resolve_vals(struct api_resolve *, enum api_kind,
  * an HTTP status.
  */
 int	 api_resolve_run(struct api *, struct api_resolve *);
+/*
+ * The value of key when it is given once and is not an integer: a name
+ * the list statements resolve themselves (one project, one state), else
+ * NULL.  api_state_name() turns a state's slug into the name it matches
+ * ("under-review" is "under review").
+ */
+const char *api_one_name(struct api *, const char *key);
+const char *api_state_name(struct api *, const char *);
 /* Two parameters for one id filter: $k scalar (one id), $k+1 array. */
 void	 api_param_ids(struct api *, struct dbparam *, const struct api_ids *);
 
@@ -199,6 +208,25 @@ struct api_order {
 	const char		*name;
 	const struct stmt_def	*page[2];	/* [0] ascending, [1] descending */
 	const struct stmt_def	*marks[2];	/* NULL: plain OFFSET only */
+};
+
+/*
+ * A fast path: the first page of one exact shape of filters, as a
+ * prepared statement whose every condition is always present (so its
+ * generic plan is the right one) and whose LIMIT is the constant
+ * API_FAST_LIMIT (a LIMIT parameter would make PostgreSQL price the
+ * generic plan for 10 % of the rows and plan each call afresh).  Its
+ * parameters are some of the list's filter parameters, listed in map.
+ * Pages larger than the default take the general statements.
+ */
+#define API_FAST_LIMIT	31		/* the default page size, and one */
+#define API_FAST_LIMIT_SQL "31"
+struct api_fast {
+	unsigned		 mask;		/* exactly these filters given */
+	int			 order;		/* index in orders */
+	int			 desc;
+	const struct stmt_def	*page;		/* → id, snapshot text */
+	signed char		 map[8];	/* its $1, $2...; -1 ends */
 };
 
 /*
@@ -217,6 +245,9 @@ struct api_listdef {
 	const struct stmt_def	*count;
 	int			 nfilters;
 	int			 keyset;	/* page statements take keys */
+	const unsigned		*bits;		/* filter param → shape bit */
+	const struct api_fast	*fast;
+	int			 nfast;
 };
 
 struct api_list {
@@ -261,9 +292,16 @@ const char *api_list_ids(struct api *, struct api_list *);
 #define API_COLS_SUB(t, proj) t ".id, " t ".msgid, " t ".date, " t \
 	".name, " proj ".linkname, " proj ".list_archive_url_format"
 #define API_NCOLS_SUB		6
-/* Series: id, date, name, version, project linkname. */
-#define API_COLS_SERIES(t, proj) t ".id, " t ".date, " t ".name, " t \
-	".version, " proj ".linkname"
+/* Series: id, date, name, version, project linkname (an expression). */
+#define API_COLS_SERIES(t, linkname) t ".id, " t ".date, " t ".name, " t \
+	".version, " linkname
+/*
+ * The linkname of series t's project when the row's own project (alias
+ * proj, project id column pid) is nearly always it: no join needed.
+ */
+#define API_SERIES_LINKNAME(t, pid, proj) "CASE WHEN " t ".project_id = " \
+	pid " THEN " proj ".linkname ELSE (SELECT linkname FROM project" \
+	" WHERE id = " t ".project_id) END"
 #define API_NCOLS_SERIES	5
 
 /* Each reads its columns from row, starting at col; a NULL id writes null. */

@@ -121,10 +121,16 @@ test_expect_success 'per_page: clamped to 250; 0, negative and junk mean 30' '
 	done
 '
 
-# page_ids QUERY N PP ORDER-SQL WHERE: the page as OFFSET would give it.
-offset_ids() {
-	sql -c "SELECT coalesce(json_agg(id), '[]') FROM (SELECT id FROM patch p
-		WHERE $5 ORDER BY $4 LIMIT $3 OFFSET ($2 - 1) * $3) x" | tr -d " "
+# offset_pages ORDER-SQL WHERE PAGE...: "PAGE IDS" lines, the pages of
+# 10 as OFFSET gives them ("[]" past the end).
+offset_pages() {
+	local ord=$1 where=$2 pages
+	shift 2
+	pages=$(echo "$@" | tr " " ",")
+	sql -c "SELECT n, coalesce((SELECT json_agg(id) FROM (SELECT id
+		FROM patch p WHERE $where ORDER BY $ord LIMIT 10
+		OFFSET (n - 1) * 10) x), '[]') FROM unnest('{$pages}'::int[]) n" |
+		tr -d " " | tr "|" " "
 }
 
 test_expect_success 'deep pages (marks, reverse reads) equal OFFSET pages' '
@@ -136,18 +142,19 @@ test_expect_success 'deep pages (marks, reverse reads) equal OFFSET pages' '
 	    "archived=false&order=-submitter|p.submitter_id DESC, p.id DESC|project_id = 4 AND NOT archived"; do
 		q=${spec%%|*} rest=${spec#*|} &&
 		ord=${rest%%|*} where=${rest#*|} &&
-		for page in 1 2 60 101 150 170 200 230 260; do
+		offset_pages "$ord" "$where" 1 2 60 101 150 170 200 230 260 >want &&
+		while read page want; do
 			api_get /api/1.2/patches/ "project=bulk&per_page=10&page=$page&$q" || return 1
 			st=$(http_status)
-			want=$(offset_ids "" $page 10 "$ord" "$where")
 			if [ "$want" = "[]" ]; then
 				test "$st" = 404 || { echo "page $page ($q): $st" >&2; return 1; }
 				continue
 			fi
-			got=$(jp "[p[\"id\"] for p in d]")
-			test "$got" = "$want" ||
-				{ echo "page $page ($q): got $got want $want" >&2; return 1; }
-		done || return 1
+			got=$(grep -o "\"url\":\"[^\"]*/api/1.2/patches/[0-9]*/\",\"web_url" body |
+				sed "s|.*/patches/\([0-9]*\)/.*|\1|" | paste -sd, -)
+			test "[$got]" = "$want" ||
+				{ echo "page $page ($q): got [$got] want $want" >&2; return 1; }
+		done <want || return 1
 	done
 '
 
@@ -188,12 +195,12 @@ test_expect_success 'query counter: no statement per row' '
 	same_queries "" /api/1.3/projects/ "x=1" 4 &&
 	same_queries "$BOB" /api/1.3/people/ "x=1" 4 &&
 	same_queries "$BOB" /api/1.3/users/ "x=1" 4 &&
-	same_queries "" /api/1.3/patches/ "project=bulk" 4 &&
-	same_queries "" /api/1.3/patches/ "project=bulk&state=new&state=rfc&submitter=1&order=-date" 4 &&
+	same_queries "" /api/1.3/patches/ "project=bulk" 3 &&
+	same_queries "" /api/1.3/patches/ "project=bulk&state=new&state=rfc&submitter=1&order=-date" 5 &&
 	same_queries "" /api/1.1/patches/ "x=1" 3 &&
-	same_queries "" /api/1.3/covers/ "project=bulk" 4 &&
-	same_queries "" /api/1.3/series/ "project=bulk" 5 &&
-	same_queries "" /api/1.4/series/ "project=bulk" 6 &&
+	same_queries "" /api/1.3/covers/ "project=bulk" 3 &&
+	same_queries "" /api/1.3/series/ "project=bulk" 4 &&
+	same_queries "" /api/1.4/series/ "project=bulk" 5 &&
 	same_queries "" /api/1.3/events/ "x=1" 3 &&
 	same_queries "" /api/1.3/patches/1/comments/ "x=1" 4 &&
 	same_queries "" /api/1.3/covers/1/comments/ "x=1" 4 &&

@@ -61,22 +61,39 @@ test_expect_success 'deep pages through the pool: cached marks give the OFFSET p
 '
 
 test_expect_success 'bad input in every filter: a list or a 4xx, never 5xx' '
-	for path in projects/ patches/ covers/ series/ events/ patches/1/comments/ \
-	    covers/1/comments/ patches/1/checks/; do
-		for key in project series submitter delegate state archived hash \
-		    msgid since before q order page per_page category patch cover \
-		    actor user context metadata_key metadata_value; do
-			for val in %FF %C3%28 %27%20OR%201=1-- "%3Cscript%3Ealert(1)%3C/script%3E" \
-			    99999999999999999999999 -1 %00 %E2%80%A8 "%22%5C"; do
-				st=$(http_get "/api/1.4/$path?$key=$val") &&
-				case $st in
-				200) jp "len(d)" >/dev/null ;;
-				404) jp "d[\"detail\"]" >/dev/null ;;
-				*) false ;;
-				esac || { echo "$path?$key=$val: $st" >&2; cat body >&2; return 1; }
-			done || return 1
-		done || return 1
-	done &&
+	python3 - "$HTTP_URL" <<-\EOF &&
+	import json, sys, urllib.request, urllib.error
+	base = sys.argv[1]
+	paths = ["projects/", "patches/", "covers/", "series/", "events/",
+	    "patches/1/comments/", "covers/1/comments/", "patches/1/checks/"]
+	keys = ["project", "series", "submitter", "delegate", "state",
+	    "archived", "hash", "msgid", "since", "before", "q", "order", "page",
+	    "per_page", "category", "patch", "cover", "actor", "user", "context",
+	    "metadata_key", "metadata_value"]
+	vals = ["%FF", "%C3%28", "%27%20OR%201=1--",
+	    "%3Cscript%3Ealert(1)%3C/script%3E", "99999999999999999999999", "-1",
+	    "%00", "%E2%80%A8", "%22%5C", "1e3", "%20"]
+	bad = 0
+	for p in paths:
+	    for k in keys:
+	        for v in vals:
+	            url = "%s/api/1.4/%s?%s=%s" % (base, p, k, v)
+	            try:
+	                r = urllib.request.urlopen(url)
+	                st, body = r.status, r.read()
+	            except urllib.error.HTTPError as e:
+	                st, body = e.code, e.read()
+	            try:
+	                d = json.loads(body)
+	                ok = (st == 200 and isinstance(d, list)) or \
+	                    (st == 404 and "detail" in d)
+	            except ValueError:
+	                ok = False
+	            if not ok:
+	                print(url, st, body[:200], file=sys.stderr)
+	                bad += 1
+	sys.exit(bad != 0)
+	EOF
 	! grep -E "answered 5|db: " "$TRASH/pool.log"
 '
 
