@@ -2242,7 +2242,6 @@ final_sql(struct exp *e, enum xt t, struct buf *b)
 		buf_addf(b, " %s b.id <> ALL(", where ? "AND" : "WHERE");
 		add_array(b, &e->moved_old);
 		buf_adds(b, "::bigint[])");
-		where = 1;
 	}
 	if (t == XT_COVER_COMMENT && e->nmv) {
 		size_t i, n = 0;
@@ -2252,7 +2251,7 @@ final_sql(struct exp *e, enum xt t, struct buf *b)
 			    !idset_has(&e->drop[XT_PATCH_COMMENT],
 			    e->mv[i].old_id);
 		if (n == 0)
-			goto order;
+			return;
 		/* The moved replies, in the same column order. */
 		buf_adds(b, " UNION ALL SELECT ");
 		for (c = xtables[t].cols; c->name; c++) {
@@ -2278,8 +2277,6 @@ final_sql(struct exp *e, enum xt t, struct buf *b)
 			buf_adds(b, "::bigint[])");
 		}
 	}
-order:
-	(void)where;
 }
 
 /* Counting ----------------------------------------------------------------- */
