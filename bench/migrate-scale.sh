@@ -157,23 +157,25 @@ pw db sync >/dev/null
 
 cpu_of "pw db export" "$W/export.cpu" &
 t0=$(now)
-/usr/bin/time -f "%M" -o "$W/export.rss" \
+/usr/bin/time -f "%M %U %S" -o "$W/export.rss" \
 	pw --database-url "$OLD" db export -q >"$W/data.sql" 2>"$W/export.err"
 te=$(since "$t0")
 size=$(du -m "$W/data.sql" | cut -f1)
 wait
-echo "export: $te s, $size MB written, peak RSS $(cat "$W/export.rss") KB," \
-	"server CPU $(cat "$W/export.cpu") s"
+set -- $(cat "$W/export.rss")
+echo "export: $te s, $size MB written; pw: peak RSS $1 KB, CPU $(echo "$2 $3" |
+	awk '{ print $1 + $2 }') s; server CPU $(cat "$W/export.cpu") s"
 
 cpu_of pw-db "$W/import.cpu" &
 t0=$(now)
-/usr/bin/time -f "%M" -o "$W/import.rss" \
+/usr/bin/time -f "%M %U %S" -o "$W/import.rss" \
 	pw db import -q --no-progress "$W/data.sql" 2>"$W/import.err" ||
 	{ cat "$W/import.err" >&2; exit 1; }
 ti=$(since "$t0")
 wait
-echo "import: $ti s, peak RSS $(cat "$W/import.rss") KB," \
-	"server CPU $(cat "$W/import.cpu") s"
+set -- $(cat "$W/import.rss")
+echo "import: $ti s; pw: peak RSS $1 KB, CPU $(echo "$2 $3" |
+	awk '{ print $1 + $2 }') s; server CPU $(cat "$W/import.cpu") s"
 echo "load average at the end: $(cut -d" " -f1-3 /proc/loadavg)"
 echo "statements over 5 s, export and import:"
 sed -n 's/.*duration: \([0-9]*\)\.[0-9]* ms  [a-z]*[ <>a-z]*: *\(.\{0,60\}\).*/  \1 ms  \2/p' \

@@ -20,6 +20,7 @@
  * or syslog is configured.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -73,6 +74,22 @@ usage(FILE *fp)
 /* ---- shared set-up ------------------------------------------------------ */
 
 /* Configuration and logging; -1 after printing what is wrong. */
+/* Is fd 2 the same open file as fd 0 or fd 1 (an inetd-style socket)? */
+static int
+stderr_is_session(void)
+{
+	struct stat e, o;
+	int fd;
+
+	if (fstat(2, &e) == -1 || !S_ISSOCK(e.st_mode))
+		return 0;
+	for (fd = 0; fd <= 1; fd++)
+		if (fstat(fd, &o) == 0 && o.st_dev == e.st_dev &&
+		    o.st_ino == e.st_ino)
+			return 1;
+	return 0;
+}
+
 static int
 setup(struct cmd *c, enum mode mode)
 {
@@ -88,6 +105,23 @@ setup(struct cmd *c, enum mode mode)
 	 */
 	if (mode != MODE_MBOX && !c->conf.log.syslog && c->verbose == 0)
 		verbose = -1;
+	/*
+	 * Under spawn(8) or inetd the LMTP client's socket is stdin, stdout
+	 * and stderr at once: a line on stderr would land in the session
+	 * before our reply and make Postfix distrust the whole dialogue.
+	 * Then stderr goes to /dev/null and the log to syslog.
+	 */
+	if (mode == MODE_LMTP && stderr_is_session()) {
+		int fd = open("/dev/null", O_WRONLY);
+
+		if (fd != -1) {
+			dup2(fd, 2);
+			if (fd != 2)
+				close(fd);
+		}
+		log_init(c->name, 1, c->conf.log.verbose + c->verbose);
+		return 0;
+	}
 	log_init(c->name, c->conf.log.syslog, verbose);
 	return 0;
 }
@@ -744,9 +778,16 @@ main(int argc, char *argv[])
 			rc = EX_IOERR;
 		return rc;
 	}
-	/* pipe and LMTP: 0 or 75, nothing else */
-	if (bad || argc > 0) {
-		usage(stderr);
+	/*
+	 * pipe and LMTP: 0 or 75, nothing else.  pipe(8) expands
+	 * ${recipient} to one argument per recipient when the transport's
+	 * recipient limit is above 1: the operands after -r are more
+	 * recipients of the same mail, not a usage error that would defer
+	 * it for ever.
+	 */
+	if (bad || (argc > 0 && (o.mode != MODE_PIPE || !o.recipient))) {
+		fprintf(stderr, "pw-ingress: bad arguments (see pw-ingress(8)); "
+		    "mail deferred\n");
 		return EX_TEMPFAIL;
 	}
 	if (setup(&c, o.mode) == -1) {

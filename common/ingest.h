@@ -139,15 +139,19 @@ int	ingest_one(struct ingest *, const struct ingest_mail *,
 	    struct ingest_result *res);
 
 /*
- * Batches: ingest_batch_add() copies the mail and processes it inside the
- * open batch transaction; the batch commits once it holds batch_size
- * mails or batch_bytes bytes, and at ingest_batch_flush().  done(arg,
- * result) is called for each mail once its batch committed.  When a mail
- * of the batch fails with our error, the batch is rolled back and
- * re-run one mail per transaction, so only that mail is journaled as
- * FAILED.  Both return 0, or -1 on TEMPFAIL: the open batch was rolled
- * back (ing.committed says how many mails are safe) and the run should
- * stop.
+ * Batches: ingest_batch_add() copies the mail into the batch; once it
+ * holds batch_size mails or batch_bytes bytes (and at
+ * ingest_batch_flush()), the batch runs as one transaction: the journal
+ * entries of all its mails are looked up in one statement (mails handled
+ * before are DUPLICATE at no further cost, which makes re-running an
+ * import cheap), the others processed in order, each writing its journal
+ * entry last.  done(arg, result) is called for each mail once its batch
+ * committed.  When a mail of the batch fails with our error, the batch is
+ * rolled back and re-run one mail per transaction, so only that mail is
+ * journaled as FAILED.  A mail larger than half of batch_bytes is stored
+ * on its own, without a copy.  Both return 0, or -1 on TEMPFAIL: the open
+ * batch was rolled back (ing.committed says how many mails are safe) and
+ * the run should stop.
  */
 void	ingest_batch_begin(struct ingest *, ingest_done_fn done, void *arg);
 int	ingest_batch_add(struct ingest *, const struct ingest_mail *);

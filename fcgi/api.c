@@ -243,15 +243,7 @@ jw_strf(struct jw *w, const char *key, const char *fmt, ...)
 
 /* Request context -------------------------------------------------------- */
 
-/*
- * PROVISIONAL AUTHENTICATION: `Authorization: Token <key>` and `Bearer
- * <key>` only, until the authentication of the apiw branch (Basic,
- * session, the Basic cache) replaces this block.  What callers rely on:
- * a->user_id is 0 for anonymous requests, the user's id otherwise, and
- * bad credentials answer 403 with DRF's message before anything else.
- */
 enum {
-	STMT_API_TOKEN_USER,
 	STMT_API_RESOLVE,	/* one per kind, in enum api_kind order */
 	STMT_API__MAX = STMT_API_RESOLVE + API_KIND__MAX
 };
@@ -276,9 +268,6 @@ enum {
 	" WHERE NOT EXISTS (SELECT 1 FROM " tbl " WHERE id = v))"
 
 static const struct stmt_def api_stmts[STMT_API__MAX] = {
-	[STMT_API_TOKEN_USER] = { "api_token_user",
-	    "SELECT u.id, u.is_active FROM auth_token t"
-	    " JOIN auth_user u ON u.id = t.user_id WHERE t.key = $1", 1 },
 	[STMT_API_RESOLVE + API_KIND_PROJECT] = { "api_resolve_project",
 	    RESOLVE("project", "linkname"), 2 },
 	[STMT_API_RESOLVE + API_KIND_PERSON] = { "api_resolve_person",
@@ -295,48 +284,24 @@ static const struct stmt_def api_stmts[STMT_API__MAX] = {
 	    RESOLVE_IDS("cover"), 1 },
 };
 
+/*
+ * Who is asking (auth-req.c: session, Basic, Token, Bearer): a->user_id
+ * is 0 for anonymous requests, the user's id otherwise; bad credentials
+ * answer 403 with DRF's message before anything else.
+ */
 static int
 api_authenticate(struct api *a)
 {
-	const char *h = req_env(a->r, "HTTP_AUTHORIZATION");
-	const char *key;
-	struct dbres *res;
-	size_t n;
+	int st;
 
 	a->user_id = 0;
-	if (h == NULL || *h == '\0')
-		return 0;
-	if (strncasecmp(h, "Token", 5) == 0 && (h[5] == ' ' || h[5] == '\0'))
-		n = 5;
-	else if (strncasecmp(h, "Bearer", 6) == 0 &&
-	    (h[6] == ' ' || h[6] == '\0'))
-		n = 6;
-	else
-		return 0;	/* another scheme: anonymous */
-	key = h + n;
-	while (*key == ' ')
-		key++;
-	if (*key == '\0')
-		return api_error(a, 403,
-		    "Invalid token header. No credentials provided.");
-	if (strchr(key, ' ') != NULL)
-		return api_error(a, 403, "Invalid token header. Token string "
-		    "should not contain spaces.");
-	/* Not the shape of a token: nothing to look up. */
-	if (!auth_token_valid(key))
-		return api_error(a, 403, "Invalid token.");
-	/* API routes carry ROUTE_DB: the database is ready. */
-	res = db_run(a->r->db, &api_stmts[STMT_API_TOKEN_USER], DB_STR(key));
-	if (res == NULL)
-		return api_db_error(a);
-	if (dbres_rows(res) == 0)
-		return api_error(a, 403, "Invalid token.");
-	if (!dbres_bool(res, 0, 1))
-		return api_error(a, 403, "User inactive or deleted.");
-	a->user_id = dbres_i64(res, 0, 0);
+	if ((st = auth_request(a->r)) != 0)
+		return st;
+	if (a->r->user != NULL)
+		a->user_id = a->r->user->id;
 	return 0;
 }
-/* END PROVISIONAL AUTHENTICATION */
+
 
 static void
 tmp_release(void *p)

@@ -20,7 +20,9 @@
  *     away after half a page) still becomes a clean error response: the
  *     half-written body is discarded by resp_error().
  *  4. req_finish(): headers then body go out in one write (HEAD drops the
- *     body but keeps Content-Length), then the arena is reset.
+ *     body but keeps Content-Length), then the arena is reset.  A large
+ *     download instead sends its headers early with resp_stream() and
+ *     its body in pieces; its status is fixed from then on.
  *
  * Handlers never exit and never write to the client themselves.  Strings
  * in struct req point into the arena or into the FastCGI parameter block
@@ -30,6 +32,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "html.h"
 #include "json.h"
 
 struct arena;
@@ -37,6 +40,7 @@ struct conf;
 struct db;
 struct json_object;
 struct route;
+struct user;
 
 /* Bits, so that a route may accept several methods. */
 enum http_method {
@@ -99,6 +103,11 @@ struct req {
 	struct param		 params[ROUTE_MAXPARAMS];
 	int			 nparams;
 
+	/* Authentication (auth-req.c), valid after auth_request(). */
+	struct user		*user;		/* NULL: anonymous */
+	int			 auth_done;
+	int			 auth_status;	/* 0, or the error decided */
+
 	/* Output. */
 	int			 status;	/* 0 until decided */
 	int			 error_body;	/* set by resp_error() */
@@ -106,6 +115,8 @@ struct req {
 	struct buf		 hdr;		/* extra "Name: value\r\n" lines */
 	struct buf		 out;		/* the body */
 	struct buf		 wire;		/* assembled response */
+	int			 streaming;	/* headers sent: resp_stream() */
+	size_t			 streamed;	/* body bytes sent so far */
 };
 
 /* A handler writes r->out and returns an HTTP status. */
@@ -114,6 +125,10 @@ typedef int (*handler_fn)(struct req *);
 enum route_flags {
 	ROUTE_API	= 1 << 0,	/* JSON errors, Allow/Vary, OPTIONS */
 	ROUTE_DB	= 1 << 1,	/* needs the database (503 if down) */
+	ROUTE_LOGIN	= 1 << 2,	/* DRF IsAuthenticated: anonymous is a
+					   403, before the method is checked */
+	ROUTE_NOSLASH	= 1 << 3,	/* served without the trailing slash
+					   too, not redirected */
 };
 
 struct route {
@@ -147,6 +162,7 @@ void	 resp_header(struct req *, const char *name, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 int	 resp_redirect(struct req *, int status, const char *location);
 int	 resp_error(struct req *, int status, const char *detail);
+void	 resp_stream(struct req *);	/* send what r->out holds now */
 const char *http_reason(int status);
 const char *http_method_name(unsigned);
 
@@ -155,19 +171,112 @@ int	 route_init(void);
 void	 route_dispatch(struct req *);
 void	 route_allow(struct buf *, unsigned methods, int api);
 
+/*
+ * auth-req.c: who is asking.  auth_request() runs once per request (the
+ * dispatcher calls it for every API route; later calls return the first
+ * answer): the session cookie, then HTTP Basic, then Token/Bearer, as
+ * Django REST framework tries them.  It returns 0 with r->user set (or
+ * NULL for anonymous), or an error status whose body it has written:
+ * 403 for bad credentials or a failed CSRF check, 503 when the database
+ * is needed and away.  auth_optional() is for downloads, which must not
+ * fail on bad credentials: they are anonymous instead.
+ */
+enum auth_via {
+	AUTH_VIA_NONE,
+	AUTH_VIA_SESSION,
+	AUTH_VIA_BASIC,
+	AUTH_VIA_TOKEN,
+};
+
+struct user {
+	int64_t		 id;
+	const char	*username;
+	const char	*email;
+	const char	*first_name;
+	const char	*last_name;
+	int		 is_admin;
+	enum auth_via	 via;
+	int64_t		*maint;		/* projects maintained, ascending */
+	int		 nmaint;	/* -1 until auth_maintains() loads them */
+};
+
+int	 auth_request(struct req *);
+int	 auth_optional(struct req *);	/* 0, or 503 decided */
+/* 1 if r->user maintains the project, 0 if not (or anonymous), -1 db. */
+int	 auth_maintains(struct req *, int64_t project_id);
+/* 403 "credentials not provided" (anonymous) or "no permission". */
+int	 auth_deny(struct req *);
+
+/*
+ * body.c: request bodies of writes (REST spec 2.4).  body_parse() reads
+ * JSON, urlencoded or multipart bodies into a struct body (0), or writes
+ * the 400/415 error and returns its status.  The getters apply the rules
+ * of one DRF field each; a bad value adds DRF's message to *errs (an
+ * object of field -> [messages], created on first use) and returns
+ * FIELD_BAD; verr_send() answers the collected errors as a 400.
+ */
+struct body_field {
+	const char	*key;
+	const char	*val;		/* valid UTF-8; may hold NULs */
+	size_t		 len;
+};
+
+struct body {
+	struct json_object	*obj;		/* JSON object, or NULL */
+	int			 form;		/* values come from fields[] */
+	struct body_field	*fields;
+	size_t			 nfields, capfields;
+};
+
+enum field_rc {
+	FIELD_ABSENT,
+	FIELD_NULL,
+	FIELD_OK,
+	FIELD_BAD,
+};
+
+enum field_flags {
+	FIELD_NULLABLE	= 1 << 0,
+	FIELD_BLANK	= 1 << 1,	/* "" allowed (CharField) */
+	FIELD_PARTIAL	= 1 << 2,	/* PATCH: absent stays absent */
+};
+
+int	 body_parse(struct req *, struct body *);
+int	 body_has(const struct body *, const char *key);
+/* The raw JSON value of key (NULL for forms or when absent). */
+struct json_object *body_json(const struct body *, const char *key);
+enum field_rc body_bool(struct req *, const struct body *,
+	    struct json_object **errs, const char *key, unsigned flags,
+	    int *v);
+enum field_rc body_str(struct req *, const struct body *,
+	    struct json_object **errs, const char *key, unsigned flags,
+	    size_t max_len, const char **v);
+enum field_rc body_pk(struct req *, const struct body *,
+	    struct json_object **errs, const char *key, unsigned flags,
+	    int64_t *id, const char **repr);
+enum field_rc body_pk_list(struct req *, const struct body *,
+	    struct json_object **errs, const char *key, unsigned flags,
+	    int64_t **ids, const char ***reprs, size_t *n);
+enum field_rc body_int(struct req *, const struct body *,
+	    struct json_object **errs, const char *key, int64_t min,
+	    int64_t max, int64_t *v);
+void	 verr_add(struct req *, struct json_object **errs,
+	    const char *field, const char *msg);
+int	 verr_send(struct req *, struct json_object *errs);
+void	 verr_attach(struct req *, struct json_object **errs,
+	    const char *field, struct json_object *nested);
+
+/* apiw.c: helpers of the write handlers. */
+int	 apiw_has_version(const struct req *, int version);
+const char *apiw_url(struct req *, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+int	 apiw_dberr(struct req *);
+/* Django's URLValidator: 1 valid, 0 not. */
+int	 apiw_url_valid(const char *);
+
 /* JSON output: common/json.h; this sets the response body. */
 void	 json_put(struct req *, struct json_object *);
 
-/* html.c: writers into the current output (set by html_output()). */
-void	 html_output(struct buf *);
-void	 html_raw(const char *);
-void	 html_rawn(const char *, size_t);
-void	 html_text(const char *);
-void	 html_textn(const char *, size_t);
-void	 html_attr(const char *);
-void	 html_url(const char *);
-void	 html_textf(const char *, ...) __attribute__((format(printf, 1, 2)));
-void	 html_escape(struct buf *, const char *, size_t);
 
 /* page-shared.c: page chrome and error pages. */
 void	 page_header(struct req *, const char *title);
@@ -179,6 +288,29 @@ int	 api_index(struct req *);
 int	 api_options(struct req *);
 int	 api_index_init(const char *base_url);
 int	 page_home(struct req *);
+int	 api_user_update(struct req *);
+int	 api_patch_update(struct req *);
+int	 api_check_create(struct req *);
+int	 api_check_update(struct req *);
+int	 api_project_update(struct req *);
+int	 api_openapi(struct req *);
+int	 api_docs(struct req *);
+int	 api_patch_comment_update(struct req *);
+int	 api_cover_comment_update(struct req *);
+int	 api_series_update(struct req *);
+int	 api_bundle_list(struct req *);
+int	 api_bundle_detail(struct req *);
+int	 api_bundle_create(struct req *);
+int	 api_bundle_update(struct req *);
+int	 api_bundle_delete(struct req *);
+int	 dl_patch_mbox(struct req *);
+int	 dl_patch_raw(struct req *);
+int	 dl_cover_mbox(struct req *);
+int	 dl_series_mbox(struct req *);
+int	 dl_bundle_mbox(struct req *);
+int	 dl_patch_mbox_by_id(struct req *);
+int	 dl_patch_raw_by_id(struct req *);
+int	 dl_cover_mbox_by_id(struct req *);
 
 /* REST API reads (api-*.c; the shared machinery is in api.h). */
 int	 api_project_list(struct req *);

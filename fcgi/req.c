@@ -192,6 +192,60 @@ has_ctl(const char *s)
 	return 0;
 }
 
+/*
+ * s[0..n) as valid UTF-8: each invalid sequence becomes U+FFFD, as
+ * Python decodes with errors="replace"; a NUL ends the string.  Returns
+ * s itself when it was valid, else a copy in the arena.
+ */
+static char *
+utf8_replace(struct arena *a, char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	char *out, *w;
+	size_t i = 0, k, len;
+	unsigned c;
+	int bad = 0;
+
+	n = strnlen(s, n);
+	for (;;) {
+		out = w = bad ? arena_alloc(a, 3 * n + 1) : NULL;
+		for (i = 0; i < n; i += len) {
+			c = p[i];
+			len = c < 0x80 ? 1 : (c >= 0xc2 && c <= 0xdf) ? 2 :
+			    (c >= 0xe0 && c <= 0xef) ? 3 :
+			    (c >= 0xf0 && c <= 0xf4) ? 4 : 0;
+			for (k = 1; len > 1 && k < len; k++)
+				if (i + k >= n || (p[i + k] & 0xc0) != 0x80 ||
+				    (k == 1 && ((c == 0xe0 && p[i + 1] < 0xa0) ||
+				    (c == 0xed && p[i + 1] > 0x9f) ||
+				    (c == 0xf0 && p[i + 1] < 0x90) ||
+				    (c == 0xf4 && p[i + 1] > 0x8f))))
+					break;
+			if (len == 0 || k < len) {
+				if (!bad)
+					break;
+				memcpy(w, "\xef\xbf\xbd", 3);
+				w += 3;
+				len = len == 0 ? 1 : k;
+				continue;
+			}
+			if (bad) {
+				memcpy(w, p + i, len);
+				w += len;
+			}
+		}
+		if (bad) {
+			*w = '\0';
+			return out;
+		}
+		if (i >= n) {
+			s[n] = '\0';
+			return s;
+		}
+		bad = 1;
+	}
+}
+
 /* Split "k=v&k2=v2" into decoded pairs (sep '&'), or cookies (sep ';'). */
 static size_t
 parse_pairs(struct arena *a, const char *src, int sep, int plus,
@@ -223,8 +277,9 @@ parse_pairs(struct arena *a, const char *src, int sep, int plus,
 		else
 			eq = p + strlen(p);
 		if (plus >= 0) {
-			url_decode(p, plus);
-			url_decode(eq, plus);
+			/* Django decodes with errors="replace". */
+			p = utf8_replace(a, p, url_decode(p, plus));
+			eq = utf8_replace(a, eq, url_decode(eq, plus));
 		}
 		kv[i].key = p;
 		kv[i].val = eq;
@@ -467,6 +522,11 @@ req_begin(struct req *r, void *fcgx, char **envp)
 	r->route = NULL;
 	r->api_version = API_VERSION_LATEST;
 	r->nparams = 0;
+	r->streaming = 0;
+	r->streamed = 0;
+	r->user = NULL;
+	r->auth_done = 0;
+	r->auth_status = 0;
 	r->status = 0;
 	r->error_body = 0;
 	r->ctype = NULL;
@@ -655,6 +715,52 @@ wire_write(struct req *r, const char *s, size_t n)
 		log_warn("stdout");
 }
 
+/* Status line, Content-Type and the handler's headers into r->wire. */
+static void
+wire_head(struct req *r)
+{
+	struct buf *w = &r->wire;
+	char num[32];
+
+	buf_reset(w);
+	buf_add(w, "Status: ", 8);
+	buf_adds(w, utoa((unsigned long long)r->status, num + sizeof(num)));
+	buf_addc(w, ' ');
+	buf_adds(w, http_reason(r->status));
+	if (r->ctype != NULL) {
+		buf_add(w, "\r\nContent-Type: ", 16);
+		buf_adds(w, r->ctype);
+	}
+	buf_add(w, "\r\n", 2);
+}
+
+/*
+ * Streaming, for downloads too large to hold: the first call sends the
+ * headers (status 200, r->ctype, r->hdr; no Content-Length) and what
+ * r->out holds, later calls send what r->out has gathered since.  Once
+ * streaming, the status can no longer change: a failure later can only
+ * cut the body short.  HEAD requests never stream.
+ */
+void
+resp_stream(struct req *r)
+{
+	if (r->method == HTTP_HEAD)
+		return;
+	if (!r->streaming) {
+		r->status = 200;
+		wire_head(r);
+		buf_add(&r->wire, "X-Frame-Options: DENY\r\n", 24);
+		buf_add(&r->wire, r->hdr.s, r->hdr.len);
+		buf_add(&r->wire, "\r\n", 2);
+		wire_write(r, r->wire.s, r->wire.len);
+		r->streaming = 1;
+	}
+	if (r->out.len > 0)
+		wire_write(r, r->out.s, r->out.len);
+	r->streamed += r->out.len;
+	buf_reset(&r->out);
+}
+
 /*
  * Send the response: status, Content-Type, Content-Length, the handler's
  * headers, then the body unless the method is HEAD.  One write.
@@ -665,20 +771,18 @@ req_finish(struct req *r)
 	struct buf *w = &r->wire;
 	char num[32];
 
+	if (r->streaming) {
+		resp_stream(r);
+		log_debug("answered %d, %zu bytes streamed", r->status,
+		    r->streamed);
+		return;
+	}
 	if (r->status == 0) {
 		log_warnx("handler decided no status");
 		resp_error(r, 500, NULL);
 	}
-	buf_reset(w);
-	buf_add(w, "Status: ", 8);
-	buf_adds(w, utoa((unsigned long long)r->status, num + sizeof(num)));
-	buf_addc(w, ' ');
-	buf_adds(w, http_reason(r->status));
-	if (r->ctype != NULL) {
-		buf_add(w, "\r\nContent-Type: ", 16);
-		buf_adds(w, r->ctype);
-	}
-	buf_add(w, "\r\nContent-Length: ", 18);
+	wire_head(r);
+	buf_add(w, "Content-Length: ", 16);
 	buf_adds(w, utoa(r->out.len, num + sizeof(num)));
 	buf_add(w, "\r\nX-Frame-Options: DENY\r\n", 25);
 	buf_add(w, r->hdr.s, r->hdr.len);

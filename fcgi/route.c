@@ -66,15 +66,19 @@ static const struct route routes[] = {
 	/* REST API reads (api-*.c): GET routes, api branch. */
 #define API_GET(pattern, fn, min, name) \
 	{ HTTP_GET, pattern, fn, ROUTE_API | ROUTE_DB, min, name }
+	/* IsAuthenticated views: anonymous is a 403 whatever the method. */
+#define API_LOGIN(pattern, fn, min, name) \
+	{ HTTP_GET, pattern, fn, ROUTE_API | ROUTE_DB | ROUTE_LOGIN, min, name }
 	API_GET("/api/{version}/projects/", api_project_list, 10,
 	    "Project List"),
 	API_GET("/api/{version}/projects/{id}/", api_project_detail, 10,
 	    "Project Detail"),
-	API_GET("/api/{version}/people/", api_person_list, 10, "Person List"),
-	API_GET("/api/{version}/people/{id:int}/", api_person_detail, 10,
+	API_LOGIN("/api/{version}/people/", api_person_list, 10,
+	    "Person List"),
+	API_LOGIN("/api/{version}/people/{id:int}/", api_person_detail, 10,
 	    "Person Detail"),
-	API_GET("/api/{version}/users/", api_user_list, 10, "User List"),
-	API_GET("/api/{version}/users/{id:int}/", api_user_detail, 10,
+	API_LOGIN("/api/{version}/users/", api_user_list, 10, "User List"),
+	API_LOGIN("/api/{version}/users/{id:int}/", api_user_detail, 10,
 	    "User Detail"),
 	API_GET("/api/{version}/patches/", api_patch_list, 10, "Patch List"),
 	API_GET("/api/{version}/patches/{id:int}/", api_patch_detail, 10,
@@ -99,7 +103,66 @@ static const struct route routes[] = {
 	    "Series Detail"),
 	API_GET("/api/{version}/events/", api_event_list, 10, "Event List"),
 #undef API_GET
+#undef API_LOGIN
 	/* End of the REST API reads. */
+
+	/* The API's description (api-docs.c). */
+	{ HTTP_GET, "/api/openapi.json/", api_openapi, ROUTE_NOSLASH, 0,
+	    "OpenAPI" },
+	{ HTTP_GET, "/api/docs/", api_docs, ROUTE_NOSLASH, 0, "API docs" },
+
+	/* The API's writes (apiw-*.c). */
+	{ HTTP_PUT | HTTP_PATCH, "/api/{version}/projects/{id}/",
+	    api_project_update, ROUTE_API | ROUTE_DB, API_VERSION_MIN,
+	    "Project Detail" },
+	{ HTTP_PUT | HTTP_PATCH, "/api/{version}/users/{id:int}/",
+	    api_user_update, ROUTE_API | ROUTE_DB | ROUTE_LOGIN,
+	    API_VERSION_MIN, "User" },
+	{ HTTP_PUT | HTTP_PATCH, "/api/{version}/patches/{id:int}/",
+	    api_patch_update, ROUTE_API | ROUTE_DB, API_VERSION_MIN, "Patch" },
+	{ HTTP_POST, "/api/{version}/patches/{id:int}/checks/",
+	    api_check_create, ROUTE_API | ROUTE_DB, API_VERSION_MIN, "Checks" },
+	{ HTTP_PATCH, "/api/{version}/patches/{id:int}/checks/{cid:int}/",
+	    api_check_update, ROUTE_API | ROUTE_DB, 14, "Check" },
+	{ HTTP_PUT | HTTP_PATCH,
+	    "/api/{version}/patches/{id:int}/comments/{cid:int}/",
+	    api_patch_comment_update, ROUTE_API | ROUTE_DB, 13,
+	    "Patch Comment Detail" },
+	{ HTTP_PUT | HTTP_PATCH,
+	    "/api/{version}/covers/{id:int}/comments/{cid:int}/",
+	    api_cover_comment_update, ROUTE_API | ROUTE_DB, 13,
+	    "Cover Comment Detail" },
+	{ HTTP_PUT | HTTP_PATCH, "/api/{version}/series/{id:int}/",
+	    api_series_update, ROUTE_API | ROUTE_DB, 14, "Series Detail" },
+	{ HTTP_GET, "/api/{version}/bundles/", api_bundle_list,
+	    ROUTE_API | ROUTE_DB, API_VERSION_MIN, "Bundle List" },
+	{ HTTP_POST, "/api/{version}/bundles/", api_bundle_create,
+	    ROUTE_API | ROUTE_DB, API_VERSION_MIN, "Bundle List" },
+	{ HTTP_GET, "/api/{version}/bundles/{id:int}/", api_bundle_detail,
+	    ROUTE_API | ROUTE_DB, API_VERSION_MIN, "Bundle Detail" },
+	{ HTTP_PUT | HTTP_PATCH, "/api/{version}/bundles/{id:int}/",
+	    api_bundle_update, ROUTE_API | ROUTE_DB, API_VERSION_MIN,
+	    "Bundle Detail" },
+	{ HTTP_DELETE, "/api/{version}/bundles/{id:int}/", api_bundle_delete,
+	    ROUTE_API | ROUTE_DB, API_VERSION_MIN, "Bundle Detail" },
+
+	/* Downloads the API links to (download.c). */
+	{ HTTP_GET, "/project/{linkname}/patch/{msgid}/mbox/", dl_patch_mbox,
+	    ROUTE_DB, 0, "Patch mbox" },
+	{ HTTP_GET, "/project/{linkname}/patch/{msgid}/raw/", dl_patch_raw,
+	    ROUTE_DB, 0, "Patch diff" },
+	{ HTTP_GET, "/project/{linkname}/cover/{msgid}/mbox/", dl_cover_mbox,
+	    ROUTE_DB, 0, "Cover mbox" },
+	{ HTTP_GET, "/series/{id:int}/mbox/", dl_series_mbox, ROUTE_DB, 0,
+	    "Series mbox" },
+	{ HTTP_GET, "/bundle/{username}/{name}/mbox/", dl_bundle_mbox,
+	    ROUTE_DB, 0, "Bundle mbox" },
+	{ HTTP_GET, "/patch/{id:int}/mbox/", dl_patch_mbox_by_id, ROUTE_DB, 0,
+	    "Patch mbox" },
+	{ HTTP_GET, "/patch/{id:int}/raw/", dl_patch_raw_by_id, ROUTE_DB, 0,
+	    "Patch diff" },
+	{ HTTP_GET, "/cover/{id:int}/mbox/", dl_cover_mbox_by_id, ROUTE_DB, 0,
+	    "Cover mbox" },
 };
 #define NROUTES	(sizeof(routes) / sizeof(routes[0]))
 
@@ -395,21 +458,47 @@ finish(struct req *r, unsigned allow)
 		buf_add(&r->hdr, "Vary: Accept\r\n", 14);
 }
 
+/*
+ * A ROUTE_LOGIN view and nobody (or bad credentials): 1 with the 403
+ * decided.  Django REST framework checks IsAuthenticated before it
+ * looks at the method, so this comes before a 405.
+ */
+static int
+login_needed(struct req *r)
+{
+	if (db_ready(r) == -1) {
+		r->status = 503;
+		return 1;
+	}
+	if (auth_request(r) != 0) {
+		r->status = r->auth_status;
+		return 1;
+	}
+	if (r->user == NULL) {
+		r->status = auth_deny(r);
+		return 1;
+	}
+	return 0;
+}
+
 /* Select among the routes matching the path; 0 if none matches. */
 static unsigned
 select_route(struct req *r, const struct pseg *ps, int n, unsigned want,
-    const struct croute **chosen, const struct croute **any)
+    const struct croute **chosen, const struct croute **any,
+    unsigned *flags)
 {
 	unsigned allow = 0;
 	size_t i;
 
 	*chosen = *any = NULL;
+	*flags = 0;
 	for (i = 0; i < NROUTES; i++) {
 		const struct croute *c = &compiled[i];
 
 		if (!match(r, c, ps, n, NULL, NULL, NULL))
 			continue;
 		allow |= c->r->methods;
+		*flags |= c->r->flags;
 		if (*any == NULL)
 			*any = c;
 		if (*chosen == NULL && (c->r->methods & want))
@@ -424,7 +513,7 @@ route_dispatch(struct req *r)
 	struct pseg ps[MAXSEGS + 1];
 	const struct croute *chosen, *any;
 	unsigned long q0;
-	unsigned allow, want;
+	unsigned allow, want, flags = 0;
 	int n, trailing;
 
 	if (r->status != 0) {		/* 400 or 413 from req_begin() */
@@ -437,12 +526,12 @@ route_dispatch(struct req *r)
 	allow = 0;
 	chosen = any = NULL;
 	if (n >= 0 && trailing)
-		allow = select_route(r, ps, n, want, &chosen, &any);
+		allow = select_route(r, ps, n, want, &chosen, &any, &flags);
 	else if (n >= 0) {
 		/* No trailing slash: Django's APPEND_SLASH. */
-		allow = select_route(r, ps, n, want, &chosen, &any);
+		allow = select_route(r, ps, n, want, &chosen, &any, &flags);
 		if (allow != 0 && (r->method == HTTP_GET ||
-		    r->method == HTTP_HEAD)) {
+		    r->method == HTTP_HEAD) && !(flags & ROUTE_NOSLASH)) {
 			r->route = any->r;
 			r->status = resp_redirect(r, 301, *r->query ?
 			    arena_printf(r->arena, "%s/?%s", r->path, r->query) :
@@ -461,6 +550,10 @@ route_dispatch(struct req *r)
 	}
 	if (chosen == NULL) {
 		r->route = any->r;
+		if ((flags & ROUTE_LOGIN) && login_needed(r)) {
+			finish(r, allow);
+			return;
+		}
 		if (r->method == HTTP_OPTIONS && (any->r->flags & ROUTE_API)) {
 			match(r, any, ps, n, r->params, &r->nparams,
 			    &r->api_version);
@@ -472,15 +565,20 @@ route_dispatch(struct req *r)
 	}
 	r->route = chosen->r;
 	match(r, chosen, ps, n, r->params, &r->nparams, &r->api_version);
-	if ((chosen->r->flags & ROUTE_DB) && db_ready(r) == -1)
+	if ((chosen->r->flags & ROUTE_DB) && db_ready(r) == -1) {
 		r->status = 503;
-	else {
-		q0 = r->db->nqueries;
-		r->status = chosen->r->handler(r);
-		/* The tests' query counter (no N+1): see route_init(). */
-		if (debug_queries)
-			resp_header(r, "X-Pw-Queries", "%lu",
-			    r->db->nqueries - q0);
+		finish(r, allow);
+		return;
 	}
+	q0 = r->db->nqueries;
+	if ((chosen->r->flags & ROUTE_API) && auth_request(r) != 0)
+		r->status = r->auth_status;	/* DRF authenticates first */
+	else if ((chosen->r->flags & ROUTE_LOGIN) && login_needed(r))
+		;
+	else
+		r->status = chosen->r->handler(r);
+	/* The tests' query counter (no N+1): see route_init(). */
+	if (debug_queries)
+		resp_header(r, "X-Pw-Queries", "%lu", r->db->nqueries - q0);
 	finish(r, allow);
 }

@@ -296,4 +296,14 @@ test_expect_success 'bad command line or configuration: 75, never anything else'
 	test_expect_code 75 pw ingress extra-argument <s1/v1-01
 '
 
+test_expect_success 'pipe(8) with several ${recipient}s: stored, not deferred' '
+	mkmail --msgid multi-rcpt@x --subject "[PATCH] to two lists" >mr &&
+	deliver mr -f sender@example.org -r a@example.org b@example.org &&
+	test "$(count patch "msgid = '"'"'<multi-rcpt@x>'"'"'")" = 1
+'
+
+test_expect_success 'operands without -r are still deferred (75), not bounced' '
+	test_expect_code 75 pw ingress stray-operand <mr
+'
+
 test_done

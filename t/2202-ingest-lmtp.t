@@ -132,4 +132,40 @@ if [ "$(id -u)" = 0 ]; then
 	'
 fi
 
+test_expect_success 'stderr shared with the session socket stays out of the dialogue' '
+	command -v python3 >/dev/null || { echo "no python3" && return 0; } &&
+	mkmail --msgid sock1@x --subject "[PATCH] over an inetd socket" >sk &&
+	test_stop_db &&
+	test_when_finished "test_start_db" &&
+	cat >sess.py <<-\PY &&
+	import os, socket, subprocess, sys
+	a, b = socket.socketpair()
+	cmd = sys.argv[1:]
+	p = subprocess.Popen(cmd, stdin=b, stdout=b, stderr=b)
+	b.close()
+	mail = open("sk", "rb").read().replace(b"\n", b"\r\n")
+	a.sendall(b"LHLO c\r\nMAIL FROM:<s@example.org>\r\n"
+	          b"RCPT TO:<l@example.org>\r\nDATA\r\n" + mail +
+	          b".\r\nQUIT\r\n")
+	a.shutdown(socket.SHUT_WR)
+	out = b""
+	while True:
+	    d = a.recv(65536)
+	    if not d:
+	        break
+	    out += d
+	p.wait()
+	sys.stdout.write(out.decode())
+	PY
+	if [ "$(id -u)" = 0 ]; then
+		runuser -u nobody -- python3 sess.py "$PW_BIN/pw-ingress" --lmtp >out
+	else
+		python3 sess.py "$PW_BIN/pw-ingress" --lmtp >out
+	fi &&
+	cat out &&
+	tr -d "\r" <out | grep -v "^[0-9][0-9][0-9][ -]" >noise || : &&
+	test_must_be_empty noise &&
+	tr -d "\r" <out | grep "^451 " 
+'
+
 test_done

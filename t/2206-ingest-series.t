@@ -231,9 +231,12 @@ test_expect_success 'a re-import of the series cases adds nothing (D1)' '
 	before=$(dump_all; count cover_comment; count patch_comment) &&
 	last=$(sql -c "SELECT max(id) FROM mail") &&
 	for f in *.eml; do
-		sed "s/^To: .*/To: again@example.org/" $f >again &&
-		deliver again || return 1
-	done &&
+		echo "From again@example.org Thu Jan  1 00:00:00 2024" &&
+		sed -e "s/^To: .*/To: again@example.org/" -e "s/^\(>*From \)/>\1/" $f &&
+		echo || return 1
+	done >again.mbox &&
+	pw ingress --mbox again.mbox >out &&
+	grep "^Total: 0 new entries" out &&
 	test "$before" = "$(dump_all; count cover_comment; count patch_comment)" &&
 	test "$(count mail "id > $last AND status <> '"'"'duplicate'"'"' AND status <> '"'"'dropped'"'"'")" = 0
 '

@@ -87,8 +87,23 @@ if test -x "$PW_BIN/pw-admin"; then
 		grep demo projects &&
 		test -s "$RUNDIR/admin-password"
 	'
+	test_expect_success '. RUNDIR/env; pw admin project create acts on the instance' '
+		(. "$RUNDIR/env" && pw admin project create -n Other -l other \
+			-i other.example.org -e other@example.org) &&
+		test "$(http_get /api/1.2/projects/other/)" = 200 &&
+		grep "\"list_id\":\"other.example.org\"" body
+	'
 else
 	test_skip 'the first start created the admin and the demo project' 'no pw-admin yet'
+fi
+
+if test -x "$PW_BIN/pw-ingress"; then
+	test_expect_success 'the first start ingested the sample mbox into the demo project' '
+		(. "$RUNDIR/env" && psql -X -A -t -c "SELECT count(*) FROM patch p JOIN project j ON j.id = p.project_id WHERE j.linkname = '"'"'demo'"'"'") >n &&
+		test "$(cat n)" -gt 50 &&
+		test "$(http_get "/api/1.2/patches/?project=demo&per_page=5")" = 200 &&
+		grep "\"mbox\":" body
+	'
 fi
 
 test_expect_success 'SIGINT stops nginx, the pool and PostgreSQL' '

@@ -18,6 +18,7 @@ static const struct {
 } cmds[] = {
 	{ "buf", test_buf, "exercise struct buf; prints TAP" },
 	{ "arena", test_arena, "exercise struct arena; prints TAP" },
+	{ "html-escape", test_html_escape, "stdin through html_{text,attr,url,textf,raw} MODE" },
 	{ "auth", test_auth, "passwords and tokens (common/auth.c)" },
 	{ "json", test_json, "json.c: Django-shaped JSON output; TAP" },
 	{ "db-params", test_db_params,

@@ -10,6 +10,7 @@ int	tap_done(void);	/* prints the plan; returns 0 if all passed */
 
 int	test_buf(int, char **);
 int	test_arena(int, char **);
+int	test_html_escape(int, char **);
 int	test_auth(int, char **);
 int	test_json(int, char **);	/* test-json.c */
 /* test-db.c: against $PW_DATABASE_URL */

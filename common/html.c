@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "buf.h"
-#include "pwfcgi.h"
+#include "html.h"
 
 static struct buf *html_buf;
 
