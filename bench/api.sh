@@ -4,6 +4,7 @@
 #	sh bench/api.sh                  # 100,000 then 1,000,000 messages
 #	sh bench/api.sh 100000           # one size
 #	DURATION=20 ROUNDS=3 WORKERS=4 CONNS=8 sh bench/api.sh 100000
+#	FILL=ingest sh bench/api.sh 100000   # mkcorpus | pw ingress --mbox
 #
 # For each size: a throwaway PostgreSQL cluster under /tmp, `pw db sync`,
 # a fill shaped like ../shared/tools/mkcorpus traffic of that many
@@ -16,14 +17,19 @@
 #   detail  GET /api/1.3/patches/ID/
 #   deep    GET /api/1.3/patches/?project=P&page=N (a page in the middle)
 #   events  GET /api/1.3/events/?project=P&category=series-completed&since=D
+#   index   GET /api/ (no database: what the machine gives any request)
 #
 # P is the largest project.  Rounds alternate the endpoints so that a change
 # in the machine's load hits them alike; the table shows medians of
 # requests/s and p99, and the workers' RSS after every run (by then they
 # have served at least 100,000 requests).  Not part of `make check`.
 #
-# The fill.  Until ingest is on main (then: mkcorpus | pw ingress --mbox),
-# the rows are made in SQL with mkcorpus's proportions: of N messages,
+# The fill.  FILL=ingest imports a mkcorpus corpus of that many messages
+# (seed 1, cached in $BENCH_CACHE, default /tmp/pw-bench-corpus) with
+# `pw ingress --mbox` into one project per list, then settles 90 % of the
+# patches into the states below (mail alone leaves every patch New).
+# The default, FILL=sql, makes the rows in SQL, much faster, with
+# mkcorpus's proportions: of N messages,
 # 45 % patches in series of one to five (a cover letter for one series in
 # three), 45 % replies, the rest cover letters and other mail; six lists
 # with one holding 40 % of the traffic; one person per 20 messages; the
@@ -40,6 +46,9 @@ WORKERS=${WORKERS:-4}
 CONNS=${CONNS:-8}
 THREADS=${THREADS:-2}
 SIZES=${*:-100000 1000000}
+FILL=${FILL:-sql}
+CACHE=${BENCH_CACHE:-/tmp/pw-bench-corpus}
+MKCORPUS=${MKCORPUS:-$top/../shared/tools/mkcorpus}
 O=$top/build/bench
 
 die() { printf 'bench/api: %s\n' "$*" >&2; exit 1; }
@@ -53,7 +62,8 @@ done
 [ -n "$BIN" ] || die "no PostgreSQL server binaries"
 
 make -C "$top" --no-print-directory O=build/bench SANITIZE= \
-	CFLAGS='-O2 -g' build/bench/bin/pw.fcgi build/bench/bin/pw-db >/dev/null
+	CFLAGS='-O2 -g' build/bench/bin/pw.fcgi build/bench/bin/pw-db \
+	build/bench/bin/pw-ingress >/dev/null
 
 user=
 as_pg() {
@@ -236,9 +246,40 @@ fill() {
 	EOF
 }
 
+# fill_ingest N: a mkcorpus corpus through pw ingress, then states.
+fill_ingest() {
+	corpus=$CACHE/corpus-$1.mbox
+	if [ ! -s "$corpus" ]; then
+		mkdir -p "$CACHE"
+		python3 "$MKCORPUS" --messages "$1" --seed 1 >"$corpus.tmp" &&
+			mv "$corpus.tmp" "$corpus"
+	fi
+	for l in $(grep -h '^List-Id:' "$corpus" | sort -u |
+		sed 's/.*<\(.*\)>.*/\1/'); do
+		psql -X -q -c "INSERT INTO project (linkname, name, listid,
+			listemail, list_archive_url_format) VALUES ('${l%%.*}', '$l',
+			'$l', 'list@$l', 'https://lore.kernel.org/r/{}')
+			ON CONFLICT DO NOTHING"
+	done
+	PW_CONFIG="$W/patchwork.conf" "$O/bin/pw-ingress" -q --mbox "$corpus" \
+		>/dev/null
+	psql -X -q <<-'EOF'
+	WITH n AS (SELECT max(id) AS m FROM patch)
+	UPDATE patch p SET
+		state_id = CASE WHEN h < 45 THEN 3 WHEN h < 65 THEN 9
+			WHEN h < 80 THEN 7 WHEN h < 90 THEN 4 WHEN h < 95 THEN 2
+			ELSE 1 END,
+		archived = h % 10 <> 0
+	FROM n, (SELECT id, abs(hashint4(id::int + 11)) % 100 AS h
+		FROM patch) x
+	WHERE x.id = p.id AND p.id < n.m * 0.9;
+	VACUUM (ANALYZE);
+	EOF
+}
+
 # run KEY PATH: one wrk run; appends "KEY rps p99ms rss requests".
 run() {
-	wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency "$URL$2" \
+	wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --timeout 10s --latency "$URL$2" \
 		>"$W/wrk.out"
 	if grep -q -e "Non-2xx" -e "Socket errors" "$W/wrk.out"; then
 		cat "$W/wrk.out" >&2
@@ -292,9 +333,13 @@ bench_size() {
 	EOF
 	PW_CONFIG="$W/patchwork.conf" "$O/bin/pw-db" sync >/dev/null
 
-	printf 'fill: %s messages... ' "$n" >&2
+	printf 'fill (%s): %s messages... ' "$FILL" "$n" >&2
 	t0=$(date +%s)
-	fill "$n" >/dev/null
+	if [ "$FILL" = ingest ]; then
+		fill_ingest "$n"
+	else
+		fill "$n" >/dev/null
+	fi
 	printf '%s s\n' "$(( $(date +%s) - t0 ))" >&2
 	P=$(psql -XAt -c "SELECT linkname FROM project p ORDER BY
 		(SELECT count(*) FROM patch WHERE project_id = p.id) DESC LIMIT 1")
@@ -330,7 +375,8 @@ bench_size() {
 	detail="/api/1.3/patches/$ID/"
 	deep="/api/1.3/patches/?project=$P&page=$DEEP"
 	events="/api/1.3/events/?project=$P&category=series-completed&since=$SINCE"
-	for u in "$list" "$series" "$detail" "$deep" "$events"; do
+	index=/api/
+	for u in "$list" "$series" "$detail" "$deep" "$events" "$index"; do
 		test "$(curl -s -o /dev/null -w '%{http_code}' "$URL$u")" = 200 ||
 			die "$u does not answer 200"
 		wrk -t"$THREADS" -c"$CONNS" -d2s "$URL$u" >/dev/null
@@ -344,6 +390,7 @@ bench_size() {
 		run detail "$detail"
 		run deep "$deep"
 		run events "$events"
+		run index "$index"
 	done
 	echo >&2
 	total=$(awk '{ s += $5 } END { print s }' "$W/results")
@@ -361,10 +408,10 @@ bench_size() {
 	echo
 	echo "| endpoint | req/s | p99 |"
 	echo "| --- | ---: | ---: |"
-	for k in list series detail deep events; do
+	for k in list series detail deep events index; do
 		case $k in
 		list) u=$list ;; series) u=$series ;; detail) u=$detail ;;
-		deep) u=$deep ;; events) u=$events ;;
+		deep) u=$deep ;; events) u=$events ;; index) u=$index ;;
 		esac
 		printf '| `%s` | %s | %s ms |\n' "$(echo "$u" | sed 's|^/api/1.3||')" \
 			"$(median $k 2)" "$(median $k 3)"
@@ -383,7 +430,7 @@ done
 URL=http://127.0.0.1:$PORT
 
 echo "# $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg) at start"
-echo "# wrk -t$THREADS -c$CONNS -d${DURATION}s, $ROUNDS rounds (medians); pw.fcgi -w $WORKERS"
+echo "# wrk -t$THREADS -c$CONNS -d${DURATION}s, $ROUNDS rounds (medians); pw.fcgi -w $WORKERS; fill: $FILL"
 echo
 for n in $SIZES; do
 	bench_size "$n"

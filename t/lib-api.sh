@@ -13,8 +13,8 @@
 # shape (pull request without diff, relation, non-ASCII, archived, no
 # series, microsecond dates), comments, checks and one event of every
 # category.  Ids are fixed, so tests can name them.  The fixture is data
-# our ingest would store (spec ingest 2.6 header blocks); once ingest is
-# on main, tests that need mail-made data can add it with `pw ingress`.
+# our ingest would store (spec ingest 2.6 header blocks); t/4008 reads
+# data that `pw ingress` itself stored.
 #
 #	api_get PATH [QUERY [NAME=VALUE...]]   pw_get with PW_DEBUG_QUERIES
 #	api_get_as TOKEN PATH [QUERY]          the same with a Token header
