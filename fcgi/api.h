@@ -8,15 +8,16 @@
  *     user (403 on bad credentials), the JSON writer on r->out.  Returns
  *     0, or an HTTP status the handler returns at once.
  *  2. A list: api_list_begin() parses page, per_page and order against
- *     the resource's struct api_listdef; the handler parses its filters
- *     into the statement parameters (api_filter_*), resolving id-or-name
- *     values (api_resolve_run(), one small statement per kind of filter
- *     given); api_list_run() then finds
- *     the page's ids and the total (see "Pagination" in api.c for how
- *     that stays cheap at millions of rows); the handler fetches those
- *     rows with their embedded objects in a fixed number of statements
- *     (unnest($1) WITH ORDINALITY, JOINs) and writes them; api_list_end()
- *     sets the Link header.
+ *     the resource's struct api_listdef; the handler reads its filters
+ *     (api_arg(), api_args()) into the statement parameters, a project
+ *     or state named alone as a name parameter (api_one_name()), other
+ *     id-or-name values resolved by api_resolve_run() (one small
+ *     statement per kind of filter given); api_list_run() then finds the
+ *     page's ids and the total (a fast path or the general statements;
+ *     see "Pagination" in api.c for how that stays cheap at millions of
+ *     rows); the handler fetches those rows with their embedded objects
+ *     in a fixed number of statements (unnest($1) WITH ORDINALITY,
+ *     JOINs) and writes them; api_list_end() sets the Link header.
  *  3. A detail: one statement by id (JOINs for the embedded objects);
  *     api_not_found() when missing.
  *
