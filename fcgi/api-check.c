@@ -99,8 +99,8 @@ write_check(struct api *a, const struct dbres *res, int row)
 
 	jw_obj(w, NULL);
 	jw_i64(w, "id", id);
-	jw_strf(w, "url", "%s/patches/%lld/checks/%lld/", a->prefix,
-	    (long long)dbres_i64(res, row, C_PATCH), (long long)id);
+	jw_url2(w, "url", a->prefix_j, "/patches/",
+	    dbres_i64(res, row, C_PATCH), "/checks/", id, "/");
 	api_embed_user(a, "user", res, row, C_USER);
 	jw_time(w, "date", dbres_str(res, row, C_DATE));
 	jw_str(w, "state", api_check_state((int)dbres_i64(res, row, C_STATE)));

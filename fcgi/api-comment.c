@@ -124,7 +124,7 @@ static const struct api_listdef clistdef = {
 };
 
 struct kind {
-	const char		*path;		/* "patches" */
+	const char		*slashed;	/* "/patches/" */
 	const char		*parent;	/* "Patch" for 404s */
 	const char		*model;		/* "PatchComment" */
 	const struct stmt_def	*stmts;
@@ -132,10 +132,10 @@ struct kind {
 };
 
 static const struct kind patch_kind = {
-	"patches", "Patch", "PatchComment", pstmts, &plistdef,
+	"/patches/", "Patch", "PatchComment", pstmts, &plistdef,
 };
 static const struct kind cover_kind = {
-	"covers", "Cover", "CoverComment", cstmts, &clistdef,
+	"/covers/", "Cover", "CoverComment", cstmts, &clistdef,
 };
 
 static void
@@ -150,10 +150,9 @@ write_comment(struct api *a, const struct kind *k, const struct dbres *res,
 	jw_obj(w, NULL);
 	jw_i64(w, "id", id);
 	if (API_HAS(a, 13))
-		jw_strf(w, "url", "%s/%s/%lld/comments/%lld/", a->prefix,
-		    k->path, (long long)dbres_i64(res, row, C_PARENT),
-		    (long long)id);
-	jw_strf(w, "web_url", "%s/comment/%lld/", a->base, (long long)id);
+		jw_url2(w, "url", a->prefix_j, k->slashed,
+		    dbres_i64(res, row, C_PARENT), "/comments/", id, "/");
+	jw_url(w, "web_url", a->base_j, "/comment/", id, "/");
 	jw_str(w, "msgid", msgid);
 	if (API_HAS(a, 12))
 		jw_str(w, "list_archive_url", api_archive_url(a,

@@ -142,7 +142,7 @@ write_cover(struct api *a, const struct dbres *res, int row, int detail)
 
 	jw_obj(w, NULL);
 	jw_i64(w, "id", id);
-	jw_strf(w, "url", "%s/covers/%lld/", a->prefix, (long long)id);
+	jw_url(w, "url", a->prefix_j, "/covers/", id, "/");
 	if (API_HAS(a, 11))
 		api_web_url(a, "web_url", "cover", linkname, msgid);
 	api_embed_project(a, "project", res, row, C_PROJECT);
@@ -160,8 +160,8 @@ write_cover(struct api *a, const struct dbres *res, int row, int detail)
 		api_embed_series(a, NULL, res, row, C_SERIES);
 	jw_arr_end(w);
 	if (API_HAS(a, 11))
-		jw_strf(w, "comments", "%s/covers/%lld/comments/", a->uprefix,
-		    (long long)id);
+		jw_url(w, "comments", a->uprefix_j, "/covers/", id,
+		    "/comments/");
 	if (detail) {
 		api_headers(a, "headers", dbres_str(res, row, C_DETAIL));
 		jw_str(w, "content", dbres_str(res, row, C_DETAIL + 1));

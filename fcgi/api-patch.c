@@ -256,7 +256,7 @@ write_patch(struct api *a, const struct dbres *res, int row,
 
 	jw_obj(w, NULL);
 	jw_i64(w, "id", id);
-	jw_strf(w, "url", "%s/patches/%lld/", a->prefix, (long long)id);
+	jw_url(w, "url", a->prefix_j, "/patches/", id, "/");
 	if (API_HAS(a, 11))
 		api_web_url(a, "web_url", "patch", linkname, msgid);
 	api_embed_project(a, "project", res, row, C_PROJECT);
@@ -279,12 +279,11 @@ write_patch(struct api *a, const struct dbres *res, int row,
 		api_embed_series(a, NULL, res, row, C_SERIES);
 	jw_arr_end(w);
 	if (API_HAS(a, 11))
-		jw_strf(w, "comments", "%s/patches/%lld/comments/", a->uprefix,
-		    (long long)id);
+		jw_url(w, "comments", a->uprefix_j, "/patches/", id,
+		    "/comments/");
 	jw_str(w, "check",
 	    api_check_state((int)dbres_i64(res, row, C_CHECK)));
-	jw_strf(w, "checks", "%s/patches/%lld/checks/", a->uprefix,
-	    (long long)id);
+	jw_url(w, "checks", a->uprefix_j, "/patches/", id, "/checks/");
 	jw_raw(w, "tags", "{}");
 	if (API_HAS(a, 12))
 		write_related(a, res, row, rel);

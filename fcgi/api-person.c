@@ -95,7 +95,7 @@ write_person(struct api *a, const struct dbres *res, int row)
 
 	jw_obj(w, NULL);
 	jw_i64(w, "id", id);
-	jw_strf(w, "url", "%s/people/%lld/", a->prefix, (long long)id);
+	jw_url(w, "url", a->prefix_j, "/people/", id, "/");
 	jw_str(w, "name", dbres_str(res, row, 1));
 	jw_str(w, "email", dbres_str(res, row, 2));
 	api_embed_user(a, "user", res, row, API_NCOLS_PERSON);

@@ -92,7 +92,7 @@ write_project(struct api *a, const struct dbres *res, int row,
 
 	jw_obj(w, NULL);
 	jw_i64(w, "id", id);
-	jw_strf(w, "url", "%s/projects/%lld/", a->prefix, (long long)id);
+	jw_url(w, "url", a->prefix_j, "/projects/", id, "/");
 	jw_str(w, "name", dbres_str(res, row, 1));
 	jw_str(w, "link_name", dbres_str(res, row, 2));
 	jw_str(w, "list_id", dbres_str(res, row, 3));

@@ -179,8 +179,8 @@ write_deps(struct api *a, const char *key, const struct dbres *deps,
 	jw_arr(&a->jw, key);
 	for (i = 0; i < n; i++)
 		if (dbres_i64(deps, i, from ? 0 : 1) == id)
-			jw_strf(&a->jw, NULL, "%s/series/%lld/", a->prefix,
-			    (long long)dbres_i64(deps, i, from ? 1 : 0));
+			jw_url(&a->jw, NULL, a->prefix_j, "/series/",
+			    dbres_i64(deps, i, from ? 1 : 0), "/");
 	jw_arr_end(&a->jw);
 }
 
@@ -198,11 +198,9 @@ write_series(struct api *a, const struct dbres *res, int row,
 			received++;
 	jw_obj(w, NULL);
 	jw_i64(w, "id", id);
-	jw_strf(w, "url", "%s/series/%lld/", a->prefix, (long long)id);
+	jw_url(w, "url", a->prefix_j, "/series/", id, "/");
 	if (API_HAS(a, 11))
-		jw_strf(w, "web_url", "%s/project/%s/list/?series=%lld",
-		    a->base, dbres_str(res, row, C_PROJECT + 2),
-		    (long long)id);
+		api_series_web_url(a, dbres_str(res, row, C_PROJECT + 2), id);
 	api_embed_project(a, "project", res, row, C_PROJECT);
 	jw_str(w, "name", dbres_str(res, row, C_NAME));
 	jw_time(w, "date", dbres_str(res, row, C_DATE));
@@ -211,7 +209,7 @@ write_series(struct api *a, const struct dbres *res, int row,
 	jw_i64(w, "total", total);
 	jw_i64(w, "received_total", received);
 	jw_bool(w, "received_all", total <= received);
-	jw_strf(w, "mbox", "%s/series/%lld/mbox/", a->base, (long long)id);
+	jw_url(w, "mbox", a->base_j, "/series/", id, "/mbox/");
 	api_embed_cover(a, "cover_letter", res, row, C_COVER);
 	jw_arr(w, "patches");
 	for (i = 0; i < np; i++)

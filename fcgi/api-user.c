@@ -99,7 +99,7 @@ write_user(struct api *a, const struct dbres *res, int row, int detail)
 
 	jw_obj(w, NULL);
 	jw_i64(w, "id", id);
-	jw_strf(w, "url", "%s/users/%lld/", a->prefix, (long long)id);
+	jw_url(w, "url", a->prefix_j, "/users/", id, "/");
 	jw_str(w, "username", dbres_str(res, row, 1));
 	jw_str(w, "first_name", dbres_str(res, row, 2));
 	jw_str(w, "last_name", dbres_str(res, row, 3));

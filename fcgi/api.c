@@ -147,11 +147,54 @@ jw_strn(struct jw *w, const char *key, const char *s, size_t n)
 		json_quote(w->b, s, n);
 }
 
+static void
+put_i64(struct buf *b, int64_t v)
+{
+	char t[24];
+	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
+	int n = sizeof(t);
+
+	do
+		t[--n] = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		t[--n] = '-';
+	buf_add(b, t + n, sizeof(t) - (size_t)n);
+}
+
 void
 jw_i64(struct jw *w, const char *key, int64_t v)
 {
 	jw_key(w, key);
-	buf_addf(w->b, "%lld", (long long)v);
+	put_i64(w->b, v);
+}
+
+void
+jw_url(struct jw *w, const char *key, const char *pre, const char *mid,
+    int64_t id, const char *tail)
+{
+	jw_key(w, key);
+	buf_addc(w->b, '"');
+	buf_adds(w->b, pre);
+	buf_adds(w->b, mid);
+	put_i64(w->b, id);
+	buf_adds(w->b, tail);
+	buf_addc(w->b, '"');
+}
+
+void
+jw_url2(struct jw *w, const char *key, const char *pre, const char *mid,
+    int64_t id, const char *mid2, int64_t id2, const char *tail)
+{
+	jw_key(w, key);
+	buf_addc(w->b, '"');
+	buf_adds(w->b, pre);
+	buf_adds(w->b, mid);
+	put_i64(w->b, id);
+	buf_adds(w->b, mid2);
+	put_i64(w->b, id2);
+	buf_adds(w->b, tail);
+	buf_addc(w->b, '"');
 }
 
 void
@@ -309,6 +352,14 @@ tmp_release(void *p)
 	buf_release(p);
 }
 
+static const char *
+json_escaped(struct api *a, const char *s)
+{
+	buf_reset(a->tmp);
+	json_escape(a->tmp, s, strlen(s));
+	return arena_strndup(a->r->arena, a->tmp->s, a->tmp->len);
+}
+
 int
 api_begin(struct req *r, struct api *a)
 {
@@ -330,6 +381,9 @@ api_begin(struct req *r, struct api *a)
 	a->tmp = ARENA_NEW(r->arena, struct buf, 1);
 	buf_init(a->tmp, 0);
 	arena_defer(r->arena, tmp_release, a->tmp);
+	a->base_j = json_escaped(a, a->base);
+	a->prefix_j = json_escaped(a, a->prefix);
+	a->uprefix_j = json_escaped(a, a->uprefix);
 	jw_init(&a->jw, &r->out);
 	r->ctype = "application/json";
 	if ((st = api_authenticate(a)) != 0)
@@ -382,6 +436,8 @@ api_msgid_url(struct api *a, const char *msgid)
 
 	if (msgid == NULL)
 		return "";
+	if (msgid == a->enc_for)
+		return a->enc_msgid;
 	e = s + strlen(s);
 	while (s < e && (*s == '<' || *s == '>'))
 		s++;
@@ -401,7 +457,9 @@ api_msgid_url(struct api *a, const char *msgid)
 			buf_addc(b, hex[c & 15]);
 		}
 	}
-	return arena_strndup(a->r->arena, b->s, b->len);
+	a->enc_for = msgid;
+	a->enc_msgid = arena_strndup(a->r->arena, b->s, b->len);
+	return a->enc_msgid;
 }
 
 const char *
@@ -428,20 +486,39 @@ api_archive_url(struct api *a, const char *fmt, const char *msgid)
 	return arena_strndup(a->r->arena, b->s, b->len);
 }
 
+/* base/project/LINKNAME/KIND/MSGID/ + tail, as a JSON string. */
+static void
+msgid_url(struct api *a, const char *key, const char *kind,
+    const char *linkname, const char *msgid, const char *tail)
+{
+	struct buf *b = a->jw.b;
+	const char *enc = api_msgid_url(a, msgid);
+
+	jw_key(&a->jw, key);
+	buf_addc(b, '"');
+	buf_adds(b, a->base_j);
+	buf_add(b, "/project/", 9);
+	json_escape(b, linkname, strlen(linkname));
+	buf_addc(b, '/');
+	buf_adds(b, kind);
+	buf_addc(b, '/');
+	buf_adds(b, enc);		/* percent-encoded: nothing to escape */
+	buf_adds(b, tail);
+	buf_addc(b, '"');
+}
+
 void
 api_web_url(struct api *a, const char *key, const char *kind,
     const char *linkname, const char *msgid)
 {
-	jw_strf(&a->jw, key, "%s/project/%s/%s/%s/", a->base, linkname, kind,
-	    api_msgid_url(a, msgid));
+	msgid_url(a, key, kind, linkname, msgid, "/");
 }
 
 void
 api_mbox_url(struct api *a, const char *key, const char *kind,
     const char *linkname, const char *msgid)
 {
-	jw_strf(&a->jw, key, "%s/project/%s/%s/%s/mbox/", a->base, linkname,
-	    kind, api_msgid_url(a, msgid));
+	msgid_url(a, key, kind, linkname, msgid, "/mbox/");
 }
 
 /* Query parameters ------------------------------------------------------ */
@@ -1573,7 +1650,7 @@ api_embed_project(struct api *a, const char *key, const struct dbres *res,
 	}
 	jw_obj(w, key);
 	jw_i64(w, "id", id);
-	jw_strf(w, "url", "%s/projects/%lld/", a->prefix, (long long)id);
+	jw_url(w, "url", a->prefix_j, "/projects/", id, "/");
 	jw_str(w, "name", col(res, row, c + 1));
 	jw_str(w, "link_name", col(res, row, c + 2));
 	jw_str(w, "list_id", col(res, row, c + 3));
@@ -1602,7 +1679,7 @@ api_embed_person(struct api *a, const char *key, const struct dbres *res,
 	}
 	jw_obj(w, key);
 	jw_i64(w, "id", id);
-	jw_strf(w, "url", "%s/people/%lld/", a->prefix, (long long)id);
+	jw_url(w, "url", a->prefix_j, "/people/", id, "/");
 	jw_str(w, "name", col(res, row, c + 1));
 	jw_str(w, "email", col(res, row, c + 2));
 	jw_obj_end(w);
@@ -1621,7 +1698,7 @@ api_embed_user(struct api *a, const char *key, const struct dbres *res,
 	}
 	jw_obj(w, key);
 	jw_i64(w, "id", id);
-	jw_strf(w, "url", "%s/users/%lld/", a->prefix, (long long)id);
+	jw_url(w, "url", a->prefix_j, "/users/", id, "/");
 	jw_str(w, "username", col(res, row, c + 1));
 	jw_str(w, "first_name", col(res, row, c + 2));
 	jw_str(w, "last_name", col(res, row, c + 3));
@@ -1645,8 +1722,8 @@ embed_sub(struct api *a, const char *key, const struct dbres *res, int row,
 	}
 	jw_obj(w, key);
 	jw_i64(w, "id", id);
-	jw_strf(w, "url", "%s/%s/%lld/", a->prefix,
-	    cover ? "covers" : "patches", (long long)id);
+	jw_url(w, "url", a->prefix_j, cover ? "/covers/" : "/patches/", id,
+	    "/");
 	if (API_HAS(a, 11))
 		api_web_url(a, "web_url", kind, linkname, msgid);
 	jw_str(w, "msgid", msgid);
@@ -1687,15 +1764,29 @@ api_embed_series(struct api *a, const char *key, const struct dbres *res,
 	}
 	jw_obj(w, key);
 	jw_i64(w, "id", id);
-	jw_strf(w, "url", "%s/series/%lld/", a->prefix, (long long)id);
+	jw_url(w, "url", a->prefix_j, "/series/", id, "/");
 	if (API_HAS(a, 11))
-		jw_strf(w, "web_url", "%s/project/%s/list/?series=%lld",
-		    a->base, col(res, row, c + 4), (long long)id);
+		api_series_web_url(a, col(res, row, c + 4), id);
 	jw_time(w, "date", col(res, row, c + 1));
 	jw_str(w, "name", col(res, row, c + 2));
 	jw_i64(w, "version", dbres_i64(res, row, c + 3));
-	jw_strf(w, "mbox", "%s/series/%lld/mbox/", a->base, (long long)id);
+	jw_url(w, "mbox", a->base_j, "/series/", id, "/mbox/");
 	jw_obj_end(w);
+}
+
+void
+api_series_web_url(struct api *a, const char *linkname, int64_t id)
+{
+	struct buf *b = a->jw.b;
+
+	jw_key(&a->jw, "web_url");
+	buf_addc(b, '"');
+	buf_adds(b, a->base_j);
+	buf_add(b, "/project/", 9);
+	json_escape(b, linkname, strlen(linkname));
+	buf_add(b, "/list/?series=", 14);
+	put_i64(b, id);
+	buf_addc(b, '"');
 }
 
 void
@@ -1713,12 +1804,11 @@ api_embed_comment(struct api *a, const char *key, const char *kind,
 	jw_obj(w, key);
 	jw_i64(w, "id", id);
 	if (API_HAS(a, 13))
-		jw_strf(w, "url", "%s/%s/%lld/comments/%lld/", a->prefix,
-		    kind, (long long)dbres_i64(res, row, c + 3),
-		    (long long)id);
+		jw_url2(w, "url", a->prefix_j,
+		    strcmp(kind, "covers") == 0 ? "/covers/" : "/patches/",
+		    dbres_i64(res, row, c + 3), "/comments/", id, "/");
 	if (API_HAS(a, 11))
-		jw_strf(w, "web_url", "%s/comment/%lld/", a->base,
-		    (long long)id);
+		jw_url(w, "web_url", a->base_j, "/comment/", id, "/");
 	jw_str(w, "msgid", msgid);
 	if (API_HAS(a, 12))
 		jw_str(w, "list_archive_url",
@@ -1752,8 +1842,8 @@ api_embed_check(struct api *a, const char *key, const struct dbres *res,
 	}
 	jw_obj(w, key);
 	jw_i64(w, "id", id);
-	jw_strf(w, "url", "%s/patches/%lld/checks/%lld/", a->prefix,
-	    (long long)dbres_i64(res, row, c + 1), (long long)id);
+	jw_url2(w, "url", a->prefix_j, "/patches/", dbres_i64(res, row, c + 1),
+	    "/checks/", id, "/");
 	jw_time(w, "date", col(res, row, c + 2));
 	jw_str(w, "state", api_check_state((int)dbres_i64(res, row, c + 3)));
 	jw_str(w, "target_url", col(res, row, c + 4));

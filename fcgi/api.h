@@ -8,15 +8,16 @@
  *     user (403 on bad credentials), the JSON writer on r->out.  Returns
  *     0, or an HTTP status the handler returns at once.
  *  2. A list: api_list_begin() parses page, per_page and order against
- *     the resource's struct api_listdef; the handler parses its filters
- *     into the statement parameters (api_filter_*), resolving id-or-name
- *     values (api_resolve_run(), one small statement per kind of filter
- *     given); api_list_run() then finds
- *     the page's ids and the total (see "Pagination" in api.c for how
- *     that stays cheap at millions of rows); the handler fetches those
- *     rows with their embedded objects in a fixed number of statements
- *     (unnest($1) WITH ORDINALITY, JOINs) and writes them; api_list_end()
- *     sets the Link header.
+ *     the resource's struct api_listdef; the handler reads its filters
+ *     (api_arg(), api_args()) into the statement parameters, a project
+ *     or state named alone as a name parameter (api_one_name()), other
+ *     id-or-name values resolved by api_resolve_run() (one small
+ *     statement per kind of filter given); api_list_run() then finds the
+ *     page's ids and the total (a fast path or the general statements;
+ *     see "Pagination" in api.c for how that stays cheap at millions of
+ *     rows); the handler fetches those rows with their embedded objects
+ *     in a fixed number of statements (unnest($1) WITH ORDINALITY,
+ *     JOINs) and writes them; api_list_end() sets the Link header.
  *  3. A detail: one statement by id (JOINs for the embedded objects);
  *     api_not_found() when missing.
  *
@@ -72,6 +73,16 @@ void	 jw_strf(struct jw *, const char *key, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 /* Write text already in JSON form (a literal of our code). */
 void	 jw_raw(struct jw *, const char *key, const char *json);
+/*
+ * URLs without printf: pre is one of struct api's *_j prefixes (already
+ * escaped for JSON), mid and tail literals of our code, ids in decimal:
+ * jw_url(w, "url", a->prefix_j, "/patches/", 7, "/").
+ */
+void	 jw_url(struct jw *, const char *key, const char *pre,
+	    const char *mid, int64_t id, const char *tail);
+void	 jw_url2(struct jw *, const char *key, const char *pre,
+	    const char *mid, int64_t id, const char *mid2, int64_t id2,
+	    const char *tail);
 
 /* Request context ----------------------------------------------------- */
 
@@ -81,6 +92,11 @@ struct api {
 	const char	*base;		/* "https://host", no slash */
 	const char	*prefix;	/* base "/api/1.3" or base "/api" */
 	const char	*uprefix;	/* base "/api": always unversioned */
+	const char	*base_j;	/* the same three, JSON-escaped */
+	const char	*prefix_j;
+	const char	*uprefix_j;
+	const char	*enc_msgid;	/* api_msgid_url() of enc_for */
+	const char	*enc_for;
 	int64_t		 user_id;	/* 0: anonymous */
 	struct jw	 jw;
 	struct buf	*tmp;		/* scratch, in the arena */
@@ -340,6 +356,8 @@ void	 api_web_url(struct api *, const char *key, const char *kind,
 	    const char *linkname, const char *msgid);
 void	 api_mbox_url(struct api *, const char *key, const char *kind,
 	    const char *linkname, const char *msgid);
+/* "web_url" of a series: base/project/L/list/?series=ID. */
+void	 api_series_web_url(struct api *, const char *linkname, int64_t id);
 /* "headers": the stored block as Python's email parser reads it. */
 void	 api_headers(struct api *, const char *key, const char *block);
 /* The Subject of a stored header block, "" if none (comments). */
