@@ -1,42 +1,45 @@
 #!/bin/sh
 # bench/api.sh [MESSAGES...]: the REST API's read side under wrk.
 #
-#	sh bench/api.sh                  # 100,000 then 1,000,000 messages
-#	sh bench/api.sh 100000           # one size
-#	DURATION=20 ROUNDS=3 WORKERS=4 CONNS=8 sh bench/api.sh 100000
-#	FILL=ingest sh bench/api.sh 100000   # mkcorpus | pw ingress --mbox
+#	sh bench/api.sh                       # 100,000 messages
+#	sh bench/api.sh 100000 1000000        # both sizes of the issue
+#	DURATION=10 ROUNDS=3 WORKERS=4 CONNS=8 sh bench/api.sh
+#	FILL=sql sh bench/api.sh 1000000      # rows made in SQL (minutes, not hours)
+#	ONLY="list bare-list" sh bench/api.sh # a subset of the endpoints
 #
-# For each size: a throwaway PostgreSQL cluster under /tmp, `pw db sync`,
-# a fill shaped like ../shared/tools/mkcorpus traffic of that many
-# messages (below), then the pw.fcgi pool (WORKERS workers, -O2 build in
-# build/bench/) behind nginx (access log off, etc/nginx's server block),
-# and wrk -t2 -c$CONNS on
+# Databases are built once and cached: for each size, a PostgreSQL data
+# directory under $BENCH_DB (default /tmp/pw-bench-api), keyed by the size,
+# the fill and a checksum of sql/*.sql, so a new migration rebuilds it.
+# FILL=ingest (the default) imports a ../shared/tools/mkcorpus corpus of
+# that many messages (seed 1, cached in $BENCH_CACHE as bench/ingest.sh
+# does) with `pw ingress --mbox`, one project per list, then settles 90 %
+# of the patches (mail alone leaves every patch New).  FILL=sql makes rows
+# of the same proportions in SQL (see fill_sql below).
 #
-#   list    GET /api/1.3/patches/?project=P&state=new&per_page=30
-#   series  GET /api/1.3/series/?project=P
-#   detail  GET /api/1.3/patches/ID/
-#   deep    GET /api/1.3/patches/?project=P&page=N (a page in the middle)
-#   events  GET /api/1.3/events/?project=P&category=series-completed&since=D
-#   index   GET /api/ (no database: what the machine gives any request)
+# Each run starts a cluster on the cached data directory (read-only work;
+# pg_stat_statements loaded), the pw.fcgi pool (WORKERS workers, -O2
+# build in build/bench/) and two baselines, each behind its own nginx
+# from etc/nginx (access log off), and runs wrk -t2 -c$CONNS on:
 #
-# P is the largest project.  Rounds alternate the endpoints so that a change
-# in the machine's load hits them alike; the table shows medians of
-# requests/s and p99, and the workers' RSS after every run (by then they
-# have served at least 100,000 requests).  Not part of `make check`.
+#   list       GET /api/1.3/patches/?project=P&state=new&per_page=30
+#   series     GET /api/1.3/series/?project=P
+#   detail     GET /api/1.3/patches/ID/
+#   mbox       GET /project/P/patch/MSGID/mbox/ (the patch's mbox link)
+#   index      GET /api/ (no database: the floor of any request)
+#   bare-list  bench/bare-list.c: libfcgi + libpq + json-c, one prepared
+#              30-row indexed query (P's New patches), same worker count
+#   bare       bench/bare-fcgi.c: libfcgi, a fixed body
 #
-# The fill.  FILL=ingest imports a mkcorpus corpus of that many messages
-# (seed 1, cached in $BENCH_CACHE, default /tmp/pw-bench-corpus) with
-# `pw ingress --mbox` into one project per list, then settles 90 % of the
-# patches into the states below (mail alone leaves every patch New).
-# The default, FILL=sql, makes the rows in SQL, much faster, with
-# mkcorpus's proportions: of N messages,
-# 45 % patches in series of one to five (a cover letter for one series in
-# three), 45 % replies, the rest cover letters and other mail; six lists
-# with one holding 40 % of the traffic; one person per 20 messages; the
-# newest tenth of the patches mostly New or Under Review, the rest mostly
-# settled and archived; a CI check on half the patches; the events ingest
-# and the checks would have written.  Bodies come from 2,000 generated
-# commit messages and diffs (~1.6 kB a patch).
+# P is the largest project, ID a patch in the middle.  Rounds alternate
+# the endpoints so that a change in the machine's load hits them alike.
+# Per endpoint the table shows the median requests/s and p99 of the rounds
+# and, over all rounds, CPU time per request (utime + stime from /proc of
+# the responder's processes, the cluster's processes and nginx's), split
+# into responder / postgres / nginx, and the statements per request
+# (pg_stat_statements).  On a shared machine the rates move with the
+# load; CPU per request is the steadier figure.  Last, the pool's largest
+# worker RSS, once the pool has served at least 100,000 requests.
+# Not part of `make check`.
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -45,13 +48,16 @@ ROUNDS=${ROUNDS:-3}
 WORKERS=${WORKERS:-4}
 CONNS=${CONNS:-8}
 THREADS=${THREADS:-2}
-SIZES=${*:-100000 1000000}
-FILL=${FILL:-sql}
+SIZES=${*:-100000}
+FILL=${FILL:-ingest}
+ONLY=${ONLY:-list series detail mbox index bare-list bare}
 CACHE=${BENCH_CACHE:-/tmp/pw-bench-corpus}
+DBCACHE=${BENCH_DB:-/tmp/pw-bench-api}
 MKCORPUS=${MKCORPUS:-$top/../shared/tools/mkcorpus}
 O=$top/build/bench
 
 die() { printf 'bench/api: %s\n' "$*" >&2; exit 1; }
+say() { printf '# %s\n' "$*" >&2; }
 
 command -v wrk >/dev/null 2>&1 || die "wrk is missing (apt-get install wrk)"
 command -v nginx >/dev/null 2>&1 || die "nginx is missing"
@@ -64,6 +70,9 @@ done
 make -C "$top" --no-print-directory O=build/bench SANITIZE= \
 	CFLAGS='-O2 -g' build/bench/bin/pw.fcgi build/bench/bin/pw-db \
 	build/bench/bin/pw-ingress >/dev/null
+cc -O2 -Wall -o "$O/bare-fcgi" "$top/bench/bare-fcgi.c" -lfcgi
+cc -O2 -Wall -I"$(pg_config --includedir)" -o "$O/bare-list" \
+	"$top/bench/bare-list.c" -lfcgi -lpq -ljson-c
 
 user=
 as_pg() {
@@ -71,23 +80,36 @@ as_pg() {
 }
 [ "$(id -u)" = 0 ] && user=nobody
 
-W= nginx_pid= pool_pid=
+W= DATA= pids=
 cleanup() {
-	[ -n "$pool_pid" ] && kill "$pool_pid" 2>/dev/null &&
-		wait "$pool_pid" 2>/dev/null
-	[ -n "$nginx_pid" ] && kill -QUIT "$nginx_pid" 2>/dev/null &&
-		wait "$nginx_pid" 2>/dev/null
-	if [ -n "$W" ]; then
-		as_pg "$BIN/pg_ctl" -D "$W/data" -m immediate stop \
-			>/dev/null 2>&1 || :
-		[ "${KEEP:-0}" = 1 ] || rm -rf "$W"
+	for p in $pids; do
+		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
+	done
+	if [ -n "$DATA" ]; then
+		as_pg "$BIN/pg_ctl" -D "$DATA" -m fast stop >/dev/null 2>&1 || :
 	fi
-	nginx_pid= pool_pid= W=
+	[ -n "$W" ] && [ "${KEEP:-0}" != 1 ] && rm -rf "$W"
+	pids= W= DATA=
 }
 trap 'cleanup' EXIT
 trap 'exit 130' INT TERM
 
-fill() {
+# pg_start DATADIR [SETTINGS...]: a cluster on a unix socket in $W/sock.
+pg_start() {
+	pgd=$1
+	shift
+	as_pg "$BIN/pg_ctl" -D "$pgd" -l "$W/pg.log" -w -t 600 -o "-c listen_addresses='' \
+		-c unix_socket_directories='$W/sock' -c fsync=off \
+		-c synchronous_commit=off -c full_page_writes=off \
+		-c shared_buffers=512MB -c effective_cache_size=2GB \
+		-c work_mem=16MB -c max_wal_size=8GB -c random_page_cost=1.1 \
+		-c jit=off -c max_connections=50 $*" start >/dev/null
+	DATA=$pgd
+	export PGHOST="$W/sock" PGUSER=postgres PGDATABASE=patchwork
+}
+
+# fill_sql N: rows in mkcorpus's proportions, made in SQL.
+fill_sql() {
 	psql -X -q -v ON_ERROR_STOP=1 -v n="$1" <<-'EOF'
 	SET maintenance_work_mem = '1GB';
 	-- Secondary indexes are built after the load.
@@ -250,6 +272,7 @@ fill() {
 fill_ingest() {
 	corpus=$CACHE/corpus-$1.mbox
 	if [ ! -s "$corpus" ]; then
+		say "generating a corpus of $1 messages"
 		mkdir -p "$CACHE"
 		python3 "$MKCORPUS" --messages "$1" --seed 1 >"$corpus.tmp" &&
 			mv "$corpus.tmp" "$corpus"
@@ -274,29 +297,95 @@ fill_ingest() {
 		FROM patch) x
 	WHERE x.id = p.id AND p.id < n.m * 0.9;
 	VACUUM (ANALYZE);
+	CHECKPOINT;
 	EOF
 }
 
-# run KEY PATH: one wrk run; appends "KEY rps p99ms rss requests".
+write_conf() {
+	cat >"$W/patchwork.conf" <<-EOF
+	database {
+		url = "host=$W/sock user=postgres dbname=patchwork"
+	}
+	http {
+		base_url = "${URL:-http://127.0.0.1:8080}"
+		workers = $WORKERS
+	}
+	EOF
+}
+
+# build_db N: the cached data directory for N messages, into $dbdir.
+build_db() {
+	key=$(cat "$top"/sql/*.sql | md5sum | cut -c1-10)
+	d=$DBCACHE/$FILL-$1-$key
+	dbdir=$d/data
+	[ -f "$d/ready" ] && return
+	mkdir -p "$DBCACHE"
+	chmod 755 "$DBCACHE"
+	rm -rf "$d.tmp"
+	mkdir "$d.tmp"
+	[ -n "$user" ] && chown "$user" "$d.tmp"
+	as_pg "$BIN/initdb" -D "$d.tmp/data" -A trust -U postgres -E UTF8 \
+		--locale=C.UTF-8 --no-sync >/dev/null
+	pg_start "$d.tmp/data" -c maintenance_work_mem=512MB
+	"$BIN/createdb" patchwork
+	write_conf
+	PW_CONFIG="$W/patchwork.conf" "$O/bin/pw-db" sync >/dev/null
+	say "fill ($FILL): $1 messages into $d"
+	t0=$(date +%s)
+	if [ "$FILL" = ingest ]; then
+		fill_ingest "$1" >/dev/null
+	else
+		fill_sql "$1" >/dev/null
+	fi
+	say "filled in $(( $(date +%s) - t0 )) s"
+	as_pg "$BIN/pg_ctl" -D "$d.tmp/data" -m fast stop >/dev/null
+	DATA=
+	mv "$d.tmp" "$d"
+	touch "$d/ready"
+}
+
+# ticks PID...: utime + stime of the processes, in clock ticks.
+ticks() {
+	for p in "$@"; do
+		cat "/proc/$p/stat" 2>/dev/null
+	done | awk '{ sub(/^.*\) /, ""); s += $12 + $13 } END { print s + 0 }'
+}
+# kids PID: PID and its children.
+kids() { echo "$1 $(ps -o pid= --ppid "$1" | tr '\n' ' ')"; }
+
+# sample: "APP PG NGINX" ticks of the current server ($app_pid, $ngx_pid).
+sample() {
+	echo "$(ticks $(kids "$app_pid")) $(ticks $(kids "$pg_pid")) \
+$(ticks $(kids "$ngx_pid"))"
+}
+
+# run KEY URL: one wrk run; appends "KEY rps p99ms reqs app pg nginx stmts".
 run() {
-	wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --timeout 10s --latency "$URL$2" \
-		>"$W/wrk.out"
+	psql -XAtq -c "SELECT pg_stat_statements_reset()" >/dev/null
+	s0=$(sample)
+	wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --timeout 10s --latency \
+		"$2" >"$W/wrk.out"
+	s1=$(sample)
+	stmts=$(psql -XAtq -c "SELECT coalesce(sum(calls), 0) FROM
+		pg_stat_statements WHERE query !~* 'pg_stat_statements'")
 	if grep -q -e "Non-2xx" -e "Socket errors" "$W/wrk.out"; then
 		cat "$W/wrk.out" >&2
 		die "$1: errors during the run"
 	fi
-	mem=$(ps -o rss= --ppid "$pool_pid" |
-		awk '{ s += $1; n++ } END { printf "%.1f", n ? s / n / 1024 : 0 }')
-	awk -v key="$1" -v mem="$mem" '
+	awk -v key="$1" -v s0="$s0" -v s1="$s1" -v st="$stmts" '
 		/^Requests\/sec:/ { rps = $2 }
 		/requests in/ { reqs = $1 }
 		$1 == "99%" {
 			v = $2 + 0
 			if ($2 ~ /us$/) v /= 1000
-			else if ($2 ~ /[0-9]s$/) v *= 1000
+			else if ($2 ~ /[0-9]s$/ && $2 !~ /ms$/) v *= 1000
 			p99 = v
 		}
-		END { printf "%s %.0f %.2f %s %s\n", key, rps, p99, mem, reqs }
+		END {
+			split(s0, a, " "); split(s1, b, " ")
+			printf "%s %.0f %.2f %d %d %d %d %d\n", key, rps, p99,
+				reqs, b[1] - a[1], b[2] - a[2], b[3] - a[3], st
+		}
 	' "$W/wrk.out" >>"$W/results"
 	printf '.' >&2
 }
@@ -306,131 +395,165 @@ median() {
 		awk -v c="$2" '{ v[NR] = $c } END { print v[int((NR + 1) / 2)] }'
 }
 
+# start_nginx NAME SOCKET: an nginx in front of SOCKET; sets port_NAME.
+start_nginx() {
+	mkdir -p "$W/$1"
+	port=$(free_port)
+	sh "$top/tools/nginx-conf" "$W/$1" "127.0.0.1:$port" "$2" \
+		"$W/static" 10m "$user"
+	sed -i -e 's|^\([[:space:]]*access_log\) .*|\1 off;|' "$W/$1/nginx.conf"
+	nginx -e "$W/$1/nginx-error.log" -p "$W/$1" -c "$W/$1/nginx.conf" &
+	pids="$! $pids"
+	eval "port_$1=$port ngx_$1=$!"
+}
+
+used=
+free_port() {
+	lo=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null ||
+		echo 32768)
+	while :; do
+		p=$((10000 + $(od -An -N2 -tu2 /dev/urandom) % (lo - 10000)))
+		ss -Htan 2>/dev/null | awk '{ n = split($4, a, ":"); print a[n] }' |
+			grep -qx "$p" || break
+	done
+	echo "$p"
+}
+
+wait_200() {
+	i=0
+	until [ "$(curl -s -o /dev/null -w '%{http_code}' "$1")" = 200 ]; do
+		i=$((i + 1))
+		[ $i -gt 200 ] && die "$1 does not answer 200"
+		sleep 0.05
+	done
+}
+
 bench_size() {
 	n=$1
 	W=$(mktemp -d /tmp/pwbench.XXXXXX)
 	chmod 755 "$W"
 	mkdir "$W/sock" "$W/static"
 	[ -n "$user" ] && chown -R "$user" "$W"
-	as_pg "$BIN/initdb" -D "$W/data" -A trust -U postgres -E UTF8 \
-		--locale=C.UTF-8 --no-sync >/dev/null
-	as_pg "$BIN/pg_ctl" -D "$W/data" -l "$W/pg.log" -w -o "-c listen_addresses='' \
-		-c unix_socket_directories='$W/sock' -c fsync=off \
-		-c synchronous_commit=off -c full_page_writes=off \
-		-c shared_buffers=1GB -c effective_cache_size=4GB \
-		-c work_mem=16MB -c max_wal_size=8GB -c random_page_cost=1.1 \
-		-c jit=off -c max_connections=50" start >/dev/null
-	export PGHOST="$W/sock" PGUSER=postgres PGDATABASE=patchwork
-	"$BIN/createdb" patchwork
-	cat >"$W/patchwork.conf" <<-EOF
-	database {
-		url = "host=$W/sock user=postgres dbname=patchwork"
-	}
-	http {
-		base_url = "$URL"
-		workers = $WORKERS
-	}
-	EOF
-	PW_CONFIG="$W/patchwork.conf" "$O/bin/pw-db" sync >/dev/null
+	build_db "$n"
+	d=$dbdir
+	pg_start "$d" -c shared_preload_libraries=pg_stat_statements \
+		-c pg_stat_statements.track=all
+	pg_pid=$(head -1 "$d/postmaster.pid")
+	psql -XAtq -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" \
+		>/dev/null
 
-	printf 'fill (%s): %s messages... ' "$FILL" "$n" >&2
-	t0=$(date +%s)
-	if [ "$FILL" = ingest ]; then
-		fill_ingest "$n"
-	else
-		fill "$n" >/dev/null
-	fi
-	printf '%s s\n' "$(( $(date +%s) - t0 ))" >&2
 	P=$(psql -XAt -c "SELECT linkname FROM project p ORDER BY
 		(SELECT count(*) FROM patch WHERE project_id = p.id) DESC LIMIT 1")
+	PID=$(psql -XAt -c "SELECT id FROM project WHERE linkname = '$P'")
 	npatch=$(psql -XAt -c "SELECT count(*) FROM patch")
-	nproj=$(psql -XAt -c "SELECT count(*) FROM patch p JOIN project j
-		ON j.id = p.project_id WHERE j.linkname = '$P'")
-	nnew=$(psql -XAt -c "SELECT count(*) FROM patch p JOIN project j
-		ON j.id = p.project_id WHERE j.linkname = '$P' AND state_id = 1")
+	nproj=$(psql -XAt -c "SELECT count(*) FROM patch WHERE project_id = $PID")
+	nnew=$(psql -XAt -c "SELECT count(*) FROM patch WHERE project_id = $PID
+		AND state_id = 1")
 	ID=$(psql -XAt -c "SELECT id FROM patch ORDER BY id
 		OFFSET (SELECT count(*) / 2 FROM patch) LIMIT 1")
-	SINCE=$(psql -XAt -c "SELECT to_char(max(date) - interval '2 days',
-		'YYYY-MM-DD\"T\"HH24:MI:SS') FROM event")
-	DEEP=$(( nproj / 30 / 2 ))
 	size=$(psql -XAt -c "SELECT pg_size_pretty(pg_database_size('patchwork'))")
 
-	sh "$top/tools/nginx-conf" "$W" "127.0.0.1:$PORT" "$W/pw.sock" \
-		"$W/static" 10m "$user"
-	sed -i -e 's|^\([[:space:]]*access_log\) .*|\1 off;|' "$W/nginx.conf"
-	nginx -e "$W/nginx-error.log" -p "$W" -c "$W/nginx.conf" &
-	nginx_pid=$!
+	start_nginx pw "$W/pw.sock"
+	start_nginx list "$W/bare-list.sock"
+	start_nginx bare "$W/bare.sock"
+	URL=http://127.0.0.1:$port_pw
+	write_conf
 	"$O/bin/pw.fcgi" -c "$W/patchwork.conf" -s "$W/pw.sock" \
 		-w "$WORKERS" ${user:+-u "$user"} 2>"$W/pool.log" &
 	pool_pid=$!
-	i=0
-	until curl -s -o /dev/null "$URL/api/"; do
-		i=$((i + 1))
-		[ $i -gt 200 ] && die "nginx or the pool did not start"
-		sleep 0.05
+	pids="$pool_pid $pids"
+	"$O/bare-list" "$W/bare-list.sock" "$WORKERS" \
+		"host=$W/sock user=postgres dbname=patchwork" "$PID" 1 &
+	list_pid=$!
+	pids="$list_pid $pids"
+	"$O/bare-fcgi" "$W/bare.sock" "$WORKERS" &
+	bare_pid=$!
+	pids="$bare_pid $pids"
+
+	wait_200 "$URL/api/"
+	mbox=$(curl -s "$URL/api/1.3/patches/$ID/" |
+		sed -n 's/.*"mbox":"\([^"]*\)".*/\1/p')
+	[ -n "$mbox" ] || die "no mbox link in patch $ID"
+	mbox=${mbox#http*://*/}
+	for k in $ONLY; do
+		case $k in
+		list) u="$URL/api/1.3/patches/?project=$P&state=new&per_page=30" ;;
+		series) u="$URL/api/1.3/series/?project=$P" ;;
+		detail) u="$URL/api/1.3/patches/$ID/" ;;
+		mbox) u="$URL/$mbox" ;;
+		index) u="$URL/api/" ;;
+		bare-list) u="http://127.0.0.1:$port_list/" ;;
+		bare) u="http://127.0.0.1:$port_bare/" ;;
+		*) die "unknown endpoint $k" ;;
+		esac
+		eval "url_$(echo "$k" | tr - _)=\$u"
+		wait_200 "$u"
+		wrk -t"$THREADS" -c"$CONNS" -d2s "$u" >/dev/null
 	done
 
-	list="/api/1.3/patches/?project=$P&state=new&per_page=30"
-	series="/api/1.3/series/?project=$P"
-	detail="/api/1.3/patches/$ID/"
-	deep="/api/1.3/patches/?project=$P&page=$DEEP"
-	events="/api/1.3/events/?project=$P&category=series-completed&since=$SINCE"
-	index=/api/
-	for u in "$list" "$series" "$detail" "$deep" "$events" "$index"; do
-		test "$(curl -s -o /dev/null -w '%{http_code}' "$URL$u")" = 200 ||
-			die "$u does not answer 200"
-		wrk -t"$THREADS" -c"$CONNS" -d2s "$URL$u" >/dev/null
-	done
 	: >"$W/results"
 	round=0
 	while [ $round -lt "$ROUNDS" ]; do
 		round=$((round + 1))
-		run list "$list"
-		run series "$series"
-		run detail "$detail"
-		run deep "$deep"
-		run events "$events"
-		run index "$index"
+		for k in $ONLY; do
+			case $k in
+			bare-list) app_pid=$list_pid ngx_pid=$ngx_list ;;
+			bare) app_pid=$bare_pid ngx_pid=$ngx_bare ;;
+			*) app_pid=$pool_pid ngx_pid=$ngx_pw ;;
+			esac
+			eval "u=\$url_$(echo "$k" | tr - _)"
+			run "$k" "$u"
+		done
 	done
 	echo >&2
-	total=$(awk '{ s += $5 } END { print s }' "$W/results")
+	# The pool's requests so far; top up to 100,000 with the list.
+	total=$(awk '$1 !~ /^bare/ { s += $4 } END { print s + 0 }' "$W/results")
 	if [ "$total" -lt 100000 ]; then
-		d=$(( (100000 - total) / $(median list 2) + 2 ))
-		wrk -t"$THREADS" -c"$CONNS" -d"${d}s" "$URL$list" >"$W/wrk.out"
+		u="$URL/api/1.3/patches/?project=$P&state=new&per_page=30"
+		r=$(median list 2 2>/dev/null)
+		d=$(( (100000 - total) * 13 / 10 / ${r:-1000} + 2 ))
+		wrk -t"$THREADS" -c"$CONNS" -d"${d}s" "$u" >"$W/wrk.out"
 		total=$(( total + $(awk '/requests in/ { print $1 }' "$W/wrk.out") ))
 	fi
 	rss=$(ps -o rss= --ppid "$pool_pid" |
 		awk '{ if ($1 > m) m = $1 } END { printf "%.1f", m / 1024 }')
+	hz=$(getconf CLK_TCK)
 
-	echo "### $n messages"
+	echo "### $n messages ($FILL)"
 	echo
-	echo "$npatch patches; project $P has $nproj ($nnew New); database $size."
+	echo "$npatch patches; project $P has $nproj ($nnew New); database $size;" \
+		"patch $ID; load average $(cut -d' ' -f1-3 /proc/loadavg) at the end."
 	echo
-	echo "| endpoint | req/s | p99 |"
-	echo "| --- | ---: | ---: |"
-	for k in list series detail deep events index; do
+	echo "| endpoint | req/s | p99 | CPU µs/req | pw / pg / nginx | statements/req |"
+	echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+	for k in $ONLY; do
 		case $k in
-		list) u=$list ;; series) u=$series ;; detail) u=$detail ;;
-		deep) u=$deep ;; events) u=$events ;; index) u=$index ;;
+		list) l='`patches/?project=P&state=new&per_page=30`' ;;
+		series) l='`series/?project=P`' ;;
+		detail) l='`patches/ID/`' ;;
+		mbox) l='patch mbox download' ;;
+		index) l='`/api/` (no database)' ;;
+		bare-list) l='bare libfcgi + libpq + json-c, 30 rows' ;;
+		bare) l='bare libfcgi, fixed body' ;;
 		esac
-		printf '| `%s` | %s | %s ms |\n' "$(echo "$u" | sed 's|^/api/1.3||')" \
-			"$(median $k 2)" "$(median $k 3)"
+		awk -v k="$k" -v l="$l" -v hz="$hz" -v rps="$(median "$k" 2)" \
+			-v p99="$(median "$k" 3)" '
+			$1 == k { n += $4; a += $5; p += $6; x += $7; s += $8 }
+			END {
+				f = 1e6 / hz / n
+				printf "| %s | %s | %.1f ms | %.0f | %.0f / %.0f / %.0f | %.2f |\n",
+					l, rps, p99, (a + p + x) * f, a * f, p * f, x * f, s / n
+			}' "$W/results"
 	done
 	echo
-	echo "Largest worker RSS after $total requests: $rss MB."
+	echo "pw.fcgi: $WORKERS workers, largest RSS $rss MB after $total requests."
 	echo
 	cleanup
 }
 
-used=$(ss -Htln 2>/dev/null | awk '{ n = split($4, a, ":"); print a[n] }')
-while :; do
-	PORT=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000))
-	printf '%s\n' "$used" | grep -qx "$PORT" || break
-done
-URL=http://127.0.0.1:$PORT
-
 echo "# $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg) at start"
-echo "# wrk -t$THREADS -c$CONNS -d${DURATION}s, $ROUNDS rounds (medians); pw.fcgi -w $WORKERS; fill: $FILL"
+echo
+echo "wrk -t$THREADS -c$CONNS -d${DURATION}s, $ROUNDS rounds (medians of req/s and p99; CPU over all rounds); $WORKERS workers per pool."
 echo
 for n in $SIZES; do
 	bench_size "$n"
