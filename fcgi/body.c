@@ -295,8 +295,69 @@ nonfinite(struct json_object *v)
 }
 
 static int
+hexval(const char *s, unsigned *v)
+{
+	int i;
+
+	*v = 0;
+	for (i = 0; i < 4; i++) {
+		if (!isxdigit((unsigned char)s[i]))
+			return -1;
+		*v = *v << 4 | (unsigned)(isdigit((unsigned char)s[i]) ?
+		    s[i] - '0' : (tolower((unsigned char)s[i]) - 'a' + 10));
+	}
+	return 0;
+}
+
+/*
+ * The offset of the first \u escape in a (well-formed) JSON text that is
+ * half of a surrogate pair without its other half, or -1.  json-c turns
+ * those into U+FFFD; Python keeps them, and a string holding one cannot
+ * be stored (Django answers 500), so they are refused up front.
+ */
+static long
+lone_surrogate(const char *s, size_t n, unsigned *cp)
+{
+	size_t i;
+	unsigned v, w;
+	int in = 0;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == '"') {
+			in = !in;
+			continue;
+		}
+		if (!in || s[i] != '\\')
+			continue;
+		if (i + 1 < n && s[i + 1] != 'u') {
+			i++;
+			continue;
+		}
+		if (i + 6 > n || hexval(s + i + 2, &v) == -1)
+			return -1;	/* cannot happen after a parse */
+		if (v >= 0xdc00 && v <= 0xdfff)
+			goto lone;
+		if (v >= 0xd800 && v <= 0xdbff) {
+			if (i + 12 > n || s[i + 6] != '\\' || s[i + 7] != 'u' ||
+			    hexval(s + i + 8, &w) == -1 ||
+			    w < 0xdc00 || w > 0xdfff)
+				goto lone;
+			i += 6;
+		}
+		i += 5;
+		continue;
+lone:
+		*cp = v;
+		return (long)i;
+	}
+	return -1;
+}
+
+static int
 parse_json(struct req *r, struct body *b)
 {
+	long at;
+	unsigned cp;
 	struct json_tokener *tok;
 	struct json_object *o;
 	enum json_tokener_error err;
@@ -332,6 +393,11 @@ parse_json(struct req *r, struct body *b)
 	if (o != NULL && nonfinite(o))
 		return resp_error(r, 400, "JSON parse error - Out of range "
 		    "float values are not JSON compliant");
+	if (memmem(r->body, r->body_len, "\\u", 2) != NULL &&
+	    (at = lone_surrogate(r->body, r->body_len, &cp)) >= 0)
+		return resp_error(r, 400, arena_printf(r->arena,
+		    "JSON parse error - lone surrogate \\u%04x at offset %ld",
+		    cp, at));
 	if (!json_object_is_type(o, json_type_object)) {
 		static const char *const names[] = {
 			[json_type_null] = "NoneType",

@@ -78,8 +78,35 @@ null
 {"state":"new"}\x00
 \xff\xfe{"state":"new"}
 {"state":"\xc3\x28"}
+{"commit_ref":"\ud800"}
+{"name":"a\udc00b","state":"new"}
+{"x":"\ud83d\u0041"}
+{"x":["\ud83d\ude00","\udbff"]}
 {"a":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}
 EOF
+
+# A lone half of a surrogate pair after an escaped backslash; a pair.
+cat >lone <<\EOF
+{"commit_ref":"a\\u\ud800"}
+{"x":"\\","commit_ref":"\udc01"}
+{"commit_ref":"\ud83d\ude00"}
+EOF
+
+test_expect_success 'a lone surrogate: 400 naming it; a pair is a character' '
+	while IFS= read -r body; do
+		printf "PATCH\t/api/patches/1/\t%s\tapplication/json\t%s\n" \
+			"$AUTH" "$body"
+	done <lone | walk >out &&
+	python3 -c "
+import json
+r = [l.rstrip(\"\\n\").split(\"\\t\") for l in open(\"out\")]
+assert [x[0] for x in r] == [\"400\", \"400\", \"200\"], r
+d = [json.loads(json.loads(x[4])) for x in r]
+assert d[0] == {\"detail\": \"JSON parse error - lone surrogate \\\\ud800 at offset 19\"}, d[0]
+assert d[1] == {\"detail\": \"JSON parse error - lone surrogate \\\\udc01 at offset 24\"}, d[1]
+assert d[2][\"commit_ref\"] == \"\\U0001f600\", d[2]
+"
+'
 
 # Values of the wrong type for most fields.
 VALUES='[] {} 1.5 true "\u0000" [[1]] -1 99999999999999999999999 "x" null'
@@ -92,7 +119,7 @@ test_expect_success 'malformed JSON: 400 with a detail, nothing changes' '
 				"$method" "$path" "$AUTH" "$body"
 		done <bad-json
 	done | walk >out &&
-	test "$(wc -l <out)" = 209 &&
+	test "$(wc -l <out)" = 253 &&
 	! grep -v "^400	" out &&
 	test "$(snapshot)" = "$before" &&
 	python3 -c "
