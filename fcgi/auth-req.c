@@ -166,32 +166,6 @@ words(char *s, char **w, int max)
 
 /* CSRF for a session-authenticated unsafe request (Django's middleware). */
 
-static const char *
-form_field(struct req *r, const char *name)
-{
-	const char *ct = r->content_type;
-	char *copy, *p, *e, *eq;
-	size_t n = strlen(name);
-
-	if (r->body == NULL || ct == NULL || strncasecmp(ct,
-	    "application/x-www-form-urlencoded", 33) != 0)
-		return NULL;
-	copy = arena_strndup(r->arena, r->body, r->body_len);
-	for (p = copy; p != NULL; p = e) {
-		if ((e = strchr(p, '&')) != NULL)
-			*e++ = '\0';
-		if ((eq = strchr(p, '=')) == NULL)
-			continue;
-		*eq++ = '\0';
-		url_decode(p, 1);
-		if (strlen(p) == n && memcmp(p, name, n) == 0) {
-			url_decode(eq, 1);
-			return eq;
-		}
-	}
-	return NULL;
-}
-
 /* "scheme://host[:port]" of an Origin or Referer, in the arena. */
 static const char *
 origin_of(struct req *r, const char *url)
@@ -227,9 +201,13 @@ csrf_check(struct req *r, const char *expected)
 			    "Referer checking failed - %s does not match any "
 			    "trusted origins.", referer));
 	}
-	tok = req_env(r, "HTTP_X_CSRFTOKEN");
-	if (tok == NULL && r->method == HTTP_POST)
-		tok = form_field(r, "csrfmiddlewaretoken");
+	/* Django: the POST form's field first (urlencoded or multipart),
+	 * then the header. */
+	tok = NULL;
+	if (r->method == HTTP_POST)
+		tok = body_form_value(r, "csrfmiddlewaretoken");
+	if (tok == NULL || *tok == '\0')
+		tok = req_env(r, "HTTP_X_CSRFTOKEN");
 	if (tok == NULL || *tok == '\0')
 		return fail(r, "CSRF Failed: CSRF token missing.");
 	if (!session_token_equal(tok, expected))

@@ -494,6 +494,26 @@ form_last(const struct body *b, const char *key)
 	return NULL;
 }
 
+const char *
+body_form_value(struct req *r, const char *key)
+{
+	const struct body_field *f;
+	const char *mt = media_type(r);
+	struct body b;
+
+	memset(&b, 0, sizeof(b));
+	if (r->body_len == 0)
+		return NULL;
+	/* Django's request.POST: these two types exactly, no wildcards. */
+	if (strcmp(mt, "application/x-www-form-urlencoded") == 0)
+		parse_urlencoded(r, &b);
+	else if (strcmp(mt, "multipart/form-data") != 0 ||
+	    parse_multipart(r, &b) == -1)
+		return NULL;
+	f = form_last(&b, key);
+	return f != NULL ? f->val : NULL;
+}
+
 int
 body_has(const struct body *b, const char *key)
 {

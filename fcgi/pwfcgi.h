@@ -243,6 +243,9 @@ enum field_flags {
 
 int	 body_parse(struct req *, struct body *);
 int	 body_has(const struct body *, const char *key);
+/* The last value of key in a urlencoded or multipart body, else NULL
+ * (for the CSRF token, read before the handler parses the body). */
+const char *body_form_value(struct req *, const char *key);
 /* The raw JSON value of key (NULL for forms or when absent). */
 struct json_object *body_json(const struct body *, const char *key);
 enum field_rc body_bool(struct req *, const struct body *,

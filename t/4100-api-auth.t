@@ -208,7 +208,37 @@ test_expect_success 'a form POST may carry the token as csrfmiddlewaretoken' '
 	apif PUT /api/users/4/ "first_name=F&csrfmiddlewaretoken=$CSRF" \
 		HTTP_COOKIE="sessionid=$COOKIE" &&
 	test_expect_status 403 &&
-	detail "CSRF Failed: CSRF token missing."
+	detail "CSRF Failed: CSRF token missing." &&
+	apif POST /api/1.2/bundles/ "name=f1&patches=1&csrfmiddlewaretoken=$CSRF" \
+		HTTP_COOKIE="sessionid=$COOKIE" &&
+	test_expect_status 201
+'
+
+# mp TOKEN NAME: a multipart body with a bundle name and the token field.
+mp() {
+	printf -- "--XyZ\r\nContent-Disposition: form-data; name=\"patches\"\r\n\r\n1\r\n--XyZ\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\n%s\r\n--XyZ\r\nContent-Disposition: form-data; name=\"csrfmiddlewaretoken\"\r\n\r\n%s\r\n--XyZ--\r\n" "$2" "$1"
+}
+
+test_expect_success 'a multipart POST may carry it too (the field before the header)' '
+	PW_BODY=$(mp "$CSRF" m1) api POST /api/1.2/bundles/ \
+		CONTENT_TYPE="multipart/form-data; boundary=XyZ" \
+		HTTP_COOKIE="sessionid=$COOKIE" &&
+	test_expect_status 201 &&
+	test "$(json_get name)" = m1 &&
+	PW_BODY=$(mp "${CSRF%?}0" m2) api POST /api/1.2/bundles/ \
+		CONTENT_TYPE="multipart/form-data; boundary=XyZ" \
+		HTTP_COOKIE="sessionid=$COOKIE" HTTP_X_CSRFTOKEN="$CSRF" &&
+	test_expect_status 403 &&
+	detail "CSRF Failed: CSRF token incorrect." &&
+	PW_BODY=$(mp "" m3) api POST /api/1.2/bundles/ \
+		CONTENT_TYPE="multipart/form-data; boundary=XyZ" \
+		HTTP_COOKIE="sessionid=$COOKIE" HTTP_X_CSRFTOKEN="$CSRF" &&
+	test_expect_status 201 &&
+	PW_BODY=$(mp "$CSRF" m4) api POST /api/1.2/bundles/ \
+		CONTENT_TYPE="text/plain" HTTP_COOKIE="sessionid=$COOKIE" &&
+	test_expect_status 403 &&
+	detail "CSRF Failed: CSRF token missing." &&
+	test "$(sql -c "SELECT string_agg(name, \$\$,\$\$ ORDER BY name) FROM bundle WHERE owner_id = 4")" = "f1,m1,m3"
 '
 
 test_start_http 1
