@@ -471,8 +471,8 @@ bench_size() {
 	pids="$bare_pid $pids"
 
 	wait_200 "$URL/api/"
-	mbox=$(curl -s "$URL/api/1.3/patches/$ID/" |
-		sed -n 's/.*"mbox":"\([^"]*\)".*/\1/p')
+	mbox=$(curl -s "$URL/api/1.3/patches/$ID/" | python3 -c \
+		'import json, sys; print(json.load(sys.stdin)["mbox"])')
 	[ -n "$mbox" ] || die "no mbox link in patch $ID"
 	mbox=${mbox#http*://*/}
 	for k in $ONLY; do

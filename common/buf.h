@@ -16,6 +16,7 @@
  */
 #include <stdarg.h>
 #include <stddef.h>
+#include <string.h>
 
 struct buf {
 	char	*s;
@@ -28,9 +29,6 @@ extern char buf_empty[];
 
 void	 buf_init(struct buf *, size_t hint);
 void	 buf_grow(struct buf *, size_t extra);
-void	 buf_add(struct buf *, const void *, size_t);
-void	 buf_adds(struct buf *, const char *);
-void	 buf_addc(struct buf *, int);
 void	 buf_addf(struct buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	 buf_vaddf(struct buf *, const char *, va_list);
@@ -38,5 +36,36 @@ void	 buf_setlen(struct buf *, size_t);
 void	 buf_reset(struct buf *);	/* len = 0, keeps the memory */
 void	 buf_release(struct buf *);	/* frees, re-initialises */
 char	*buf_detach(struct buf *, size_t *lenp);
+
+/*
+ * The appenders every writer calls per token are inline: a call to
+ * buf_grow() only when the room runs out.
+ */
+static inline void
+buf_add(struct buf *b, const void *p, size_t n)
+{
+	if (n == 0)
+		return;
+	if (b->cap - b->len < n)
+		buf_grow(b, n);
+	memcpy(b->s + b->len, p, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+static inline void
+buf_adds(struct buf *b, const char *s)
+{
+	buf_add(b, s, strlen(s));
+}
+
+static inline void
+buf_addc(struct buf *b, int c)
+{
+	if (b->cap == b->len)
+		buf_grow(b, 1);
+	b->s[b->len++] = (char)c;
+	b->s[b->len] = '\0';
+}
 
 #endif

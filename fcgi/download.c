@@ -28,8 +28,8 @@
 #define STREAM_AT	(256 * 1024)
 
 /* A comment with a review trailer; others are not worth fetching. */
-#define TRAILER_RE \
-	"(?n)^(tested|reviewed|acked|signed-off|nacked|reported)-by:"
+#define TRAILER_SQL \
+	"'(?n)^(tested|reviewed|acked|signed-off|nacked|reported)-by:'"
 
 enum {
 	ST_DL_PATCH_BY_MSGID,
@@ -40,6 +40,10 @@ enum {
 	ST_DL_COVER_ROWS,
 	ST_DL_PATCH_COMMENTS,
 	ST_DL_COVER_COMMENTS,
+	ST_DL_PATCH_ROW1,
+	ST_DL_COVER_ROW1,
+	ST_DL_PATCH_COMMENTS1,
+	ST_DL_COVER_COMMENTS1,
 	ST_DL_DEPS,
 	ST_DL_SERIES,
 	ST_DL_SERIES_PATCHES,
@@ -48,6 +52,13 @@ enum {
 	ST_DL__MAX
 };
 
+#define PATCH_ROW_JOINS \
+	" JOIN person s ON s.id = p.submitter_id" \
+	" JOIN project pr ON pr.id = p.project_id" \
+	" LEFT JOIN auth_user d ON d.id = p.delegate_id"
+#define COVER_ROW_JOINS \
+	" JOIN person s ON s.id = c.submitter_id" \
+	" JOIN project pr ON pr.id = c.project_id"
 #define SUB_COLS(t) t ".id, floor(extract(epoch FROM " t ".date))::bigint," \
 	" " t ".headers, " t ".content, s.name, s.email, pr.listemail"
 
@@ -66,28 +77,45 @@ static const struct stmt_def stmts[ST_DL__MAX] = {
 	[ST_DL_COVER_BY_ID] = { "dl_cover_by_id",
 	    "SELECT pr.linkname, c.msgid FROM cover c"
 	    " JOIN project pr ON pr.id = c.project_id WHERE c.id = $1", 1 },
-	/* Rows of a batch, in the order of $1. */
+	/*
+	 * Rows of a batch, in the order of $1, and the comments with
+	 * trailers.  A batch of one (every single patch or cover download)
+	 * has statements of its own with a scalar id: PostgreSQL prices
+	 * the generic plan of "= ANY($1)" for more elements than one, so
+	 * it would plan the array form afresh at every call, and planning
+	 * the regular expression's selectivity costs more than the whole
+	 * execution.  The expression is a literal for the same reason.
+	 */
 	[ST_DL_PATCH_ROWS] = { "dl_patch_rows",
 	    "SELECT " SUB_COLS("p") ", p.diff, d.email"
 	    " FROM unnest($1::bigint[]) WITH ORDINALITY AS x(id, n)"
-	    " JOIN patch p ON p.id = x.id"
-	    " JOIN person s ON s.id = p.submitter_id"
-	    " JOIN project pr ON pr.id = p.project_id"
-	    " LEFT JOIN auth_user d ON d.id = p.delegate_id ORDER BY x.n", 1 },
+	    " JOIN patch p ON p.id = x.id" PATCH_ROW_JOINS " ORDER BY x.n", 1 },
 	[ST_DL_COVER_ROWS] = { "dl_cover_rows",
 	    "SELECT " SUB_COLS("c") ", NULL, NULL"
 	    " FROM unnest($1::bigint[]) WITH ORDINALITY AS x(id, n)"
-	    " JOIN cover c ON c.id = x.id"
-	    " JOIN person s ON s.id = c.submitter_id"
-	    " JOIN project pr ON pr.id = c.project_id ORDER BY x.n", 1 },
+	    " JOIN cover c ON c.id = x.id" COVER_ROW_JOINS " ORDER BY x.n", 1 },
 	[ST_DL_PATCH_COMMENTS] = { "dl_patch_comments",
 	    "SELECT patch_id, content FROM patch_comment"
-	    " WHERE patch_id = ANY ($1::bigint[]) AND content ~* $2"
-	    " ORDER BY patch_id, date, id", 2 },
+	    " WHERE patch_id = ANY ($1::bigint[]) AND content ~* " TRAILER_SQL
+	    " ORDER BY patch_id, date, id", 1 },
 	[ST_DL_COVER_COMMENTS] = { "dl_cover_comments",
 	    "SELECT cover_id, content FROM cover_comment"
-	    " WHERE cover_id = ANY ($1::bigint[]) AND content ~* $2"
-	    " ORDER BY cover_id, date, id", 2 },
+	    " WHERE cover_id = ANY ($1::bigint[]) AND content ~* " TRAILER_SQL
+	    " ORDER BY cover_id, date, id", 1 },
+	[ST_DL_PATCH_ROW1] = { "dl_patch_row1",
+	    "SELECT " SUB_COLS("p") ", p.diff, d.email FROM patch p"
+	    PATCH_ROW_JOINS " WHERE p.id = $1", 1 },
+	[ST_DL_COVER_ROW1] = { "dl_cover_row1",
+	    "SELECT " SUB_COLS("c") ", NULL, NULL FROM cover c"
+	    COVER_ROW_JOINS " WHERE c.id = $1", 1 },
+	[ST_DL_PATCH_COMMENTS1] = { "dl_patch_comments1",
+	    "SELECT patch_id, content FROM patch_comment"
+	    " WHERE patch_id = $1 AND content ~* " TRAILER_SQL
+	    " ORDER BY date, id", 1 },
+	[ST_DL_COVER_COMMENTS1] = { "dl_cover_comments1",
+	    "SELECT cover_id, content FROM cover_comment"
+	    " WHERE cover_id = $1 AND content ~* " TRAILER_SQL
+	    " ORDER BY date, id", 1 },
 	/* The patches of a series before number $2. */
 	[ST_DL_DEPS] = { "dl_deps",
 	    "SELECT id FROM patch WHERE series_id = $1 AND number < $2"
@@ -191,14 +219,21 @@ emit(struct req *r, int cover, const int64_t *ids, size_t n, int *first)
 
 	for (i = 0; i < n; i += cnt) {
 		cnt = n - i < BATCH ? n - i : BATCH;
-		lit = ids_literal(r, ids + i, cnt);
-		rows = db_run(r->db, &stmts[cover ? ST_DL_COVER_ROWS :
-		    ST_DL_PATCH_ROWS], DB_STR(lit));
-		if (rows == NULL)
-			return -1;
-		com = db_run(r->db, &stmts[cover ? ST_DL_COVER_COMMENTS :
-		    ST_DL_PATCH_COMMENTS], DB_STR(lit), DB_STR(TRAILER_RE));
-		if (com == NULL)
+		if (cnt == 1) {
+			rows = db_run(r->db, &stmts[cover ? ST_DL_COVER_ROW1 :
+			    ST_DL_PATCH_ROW1], DB_I64(ids[i]));
+			com = rows == NULL ? NULL : db_run(r->db,
+			    &stmts[cover ? ST_DL_COVER_COMMENTS1 :
+			    ST_DL_PATCH_COMMENTS1], DB_I64(ids[i]));
+		} else {
+			lit = ids_literal(r, ids + i, cnt);
+			rows = db_run(r->db, &stmts[cover ? ST_DL_COVER_ROWS :
+			    ST_DL_PATCH_ROWS], DB_STR(lit));
+			com = rows == NULL ? NULL : db_run(r->db,
+			    &stmts[cover ? ST_DL_COVER_COMMENTS :
+			    ST_DL_PATCH_COMMENTS], DB_STR(lit));
+		}
+		if (rows == NULL || com == NULL)
 			return -1;
 		ncom = dbres_rows(com);
 		cs = ARENA_NEW(r->arena, const char *, (size_t)ncom + 1);
