@@ -5,12 +5,14 @@
  * to the code that follows them.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
 #include "buf.h"
 #include "mboxfmt.h"
+#include "xalloc.h"
 
 /*
  * Length of the Python str.isspace() character at s (of n bytes), 0 if
@@ -305,6 +307,230 @@ body(struct buf *b, const struct mboxfmt_msg *m)
 	}
 }
 
+/*
+ * Header folding, as Python's compat32 generator re-folds every header it
+ * writes (email.header.Header.encode(), maxlinelen 78, splitchars
+ * ";, \t"): a value is cut into (whitespace, word) chunks; when a chunk
+ * makes the line longer than 78 columns (the first line counting
+ * "Name: "), the line is broken before the last chunk that follows a
+ * word ending in ';', else ',', else before the last chunk whose
+ * whitespace starts with a space, else with a tab; the chunk keeps its
+ * whitespace, which starts the continuation line.  A chunk with no such
+ * break before it goes on a line of its own (on the first line only),
+ * else stays, however long.  Line breaks already in the value are kept,
+ * each continuation with its own leading whitespace.  Only one break is
+ * made per chunk added, as in Python.  Values with bytes beyond ASCII
+ * are written as they are: Python would RFC 2047-encode them (see
+ * docs/api-writes.md).
+ */
+#define FOLD_MAX	78
+
+struct chunk {
+	const char	*ws, *w;
+	size_t		 wsn, wn;
+};
+
+struct folder {
+	struct buf	*b;
+	struct chunk	*c;		/* the current line's chunks */
+	size_t		 n, cap;
+	size_t		 initial;	/* "Name: " on the first line */
+	int		 lines;		/* lines written so far */
+};
+
+static size_t
+line_len(const struct folder *f)
+{
+	size_t i, len = f->initial;
+
+	for (i = 0; i < f->n; i++)
+		len += f->c[i].wsn + f->c[i].wn;
+	return len;
+}
+
+/* Write chunks [0, k) as a line of its own. */
+static void
+emit_line(struct folder *f, size_t k)
+{
+	size_t i;
+
+	if (f->lines++ > 0)
+		buf_addc(f->b, '\n');
+	for (i = 0; i < k; i++) {
+		buf_add(f->b, f->c[i].ws, f->c[i].wsn);
+		buf_add(f->b, f->c[i].w, f->c[i].wn);
+	}
+}
+
+static void
+push(struct folder *f, const char *ws, size_t wsn, const char *w, size_t wn)
+{
+	if (f->n == f->cap) {
+		f->cap = f->cap ? 2 * f->cap : 16;
+		f->c = xrealloc(f->c, f->cap * sizeof(*f->c));
+	}
+	f->c[f->n].ws = ws;
+	f->c[f->n].wsn = wsn;
+	f->c[f->n].w = w;
+	f->c[f->n].wn = wn;
+	f->n++;
+}
+
+static int
+only_ws(const struct folder *f)
+{
+	size_t i, j;
+	int any = 0;
+
+	if (f->initial > 0)
+		return 0;
+	for (i = 0; i < f->n; i++) {
+		if (f->c[i].wn > 0)
+			return 0;
+		for (j = 0; j < f->c[i].wsn; j++)
+			any = 1;
+	}
+	return f->n == 0 || any;
+}
+
+/* _ValueFormatter.newline() */
+static void
+fold_newline(struct folder *f)
+{
+	size_t i;
+
+	if (f->n > 0 && f->c[f->n - 1].wn == 0 &&
+	    f->c[f->n - 1].wsn == 1 && f->c[f->n - 1].ws[0] == ' ')
+		f->n--;		/* a transition (' ', '') */
+	if (line_len(f) > 0) {
+		if (only_ws(f) && f->lines > 0) {
+			for (i = 0; i < f->n; i++)
+				buf_add(f->b, f->c[i].ws, f->c[i].wsn);
+		} else
+			emit_line(f, f->n);
+	}
+	f->n = 0;
+	f->initial = 0;
+}
+
+/* _ValueFormatter._append_chunk() */
+static void
+fold_chunk(struct folder *f, const char *ws, size_t wsn, const char *w,
+    size_t wn)
+{
+	static const char split[] = ";, \t";
+	const struct chunk *prev;
+	size_t i = 0, k;
+	const char *ch;
+
+	push(f, ws, wsn, w, wn);
+	if (line_len(f) <= FOLD_MAX)
+		return;
+	for (ch = split; *ch != '\0'; ch++) {
+		for (i = f->n - 1; i > 0; i--) {
+			if ((*ch == ' ' || *ch == '\t') && f->c[i].wsn > 0 &&
+			    f->c[i].ws[0] == *ch)
+				break;
+			prev = &f->c[i - 1];
+			if (prev->wn > 0 && prev->w[prev->wn - 1] == *ch)
+				break;
+		}
+		if (i > 0)
+			break;
+	}
+	if (*ch == '\0') {
+		/* No break: the chunk goes on a line of its own after the
+		 * header's first line, else stays. */
+		if (f->initial > 0) {
+			f->n--;
+			fold_newline(f);
+			if (wsn == 0) {
+				ws = " ";
+				wsn = 1;
+			}
+			push(f, ws, wsn, w, wn);
+		}
+		return;
+	}
+	emit_line(f, i);
+	for (k = i; k < f->n; k++)
+		f->c[k - i] = f->c[k];
+	f->n -= i;
+	f->initial = 0;
+}
+
+/* _ValueFormatter._ascii_split(): a line as (whitespace, word) chunks. */
+static void
+fold_feed(struct folder *f, const char *s, size_t n)
+{
+	const char *p = s, *e = s + n, *a, *w;
+
+	while (p < e) {
+		a = p;
+		while (p < e && (*p == ' ' || *p == '\t'))
+			p++;
+		w = p;
+		while (p < e && *p != ' ' && *p != '\t')
+			p++;
+		fold_chunk(f, a, (size_t)(w - a), w, (size_t)(p - w));
+	}
+}
+
+/* Python's str.splitlines() boundaries within ASCII. */
+static size_t
+line_break(const char *p, const char *e)
+{
+	if (*p == '\r' && p + 1 < e && p[1] == '\n')
+		return 2;
+	return (*p == '\n' || *p == '\r' || *p == '\v' || *p == '\f' ||
+	    *p == '\x1c' || *p == '\x1d' || *p == '\x1e') ? 1 : 0;
+}
+
+/* "Name: value\n", the value folded as Python writes it. */
+static void
+header_line(struct buf *b, const char *name, size_t nlen, const char *v,
+    size_t vlen)
+{
+	struct folder f;
+	const char *p, *e = v + vlen, *line;
+	size_t nl;
+	int nlines = 0;
+
+	buf_add(b, name, nlen);
+	buf_add(b, ": ", 2);
+	if (!is_ascii(v, vlen)) {
+		buf_add(b, v, vlen);
+		buf_addc(b, '\n');
+		return;
+	}
+	memset(&f, 0, sizeof(f));
+	f.b = b;
+	f.initial = nlen + 2;
+	for (line = p = v; ; ) {
+		nl = p < e ? line_break(p, e) : 0;
+		if (p < e && nl == 0) {
+			p++;
+			continue;
+		}
+		if (p == e && p == line && nlines > 0)
+			break;		/* splitlines(): no empty last line */
+		/* Each later line keeps its leading whitespace. */
+		if (nlines++ > 0)
+			fold_newline(&f);
+		fold_feed(&f, line, (size_t)(p - line));
+		if (p == e)
+			break;
+		p += nl;
+		line = p;
+	}
+	if (nlines > 1)
+		fold_newline(&f);
+	push(&f, " ", 1, "", 0);	/* add_transition() */
+	fold_newline(&f);
+	buf_addc(b, '\n');
+	free(f.c);
+}
+
 static int
 name_is(const char *s, size_t n, const char *name)
 {
@@ -320,7 +546,7 @@ mboxfmt_write(struct buf *b, const struct mboxfmt_msg *m)
 		"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep",
 		"Oct", "Nov", "Dec" };
 	struct buf bd = BUF_INIT, sub = BUF_INIT, addr = BUF_INIT;
-	const char *h, *e, *colon, *v;
+	const char *h, *e, *colon, *v, *p, *cr;
 	time_t t = (time_t)m->date;
 	struct tm tm;
 	size_t nlen, vlen;
@@ -339,10 +565,11 @@ mboxfmt_write(struct buf *b, const struct mboxfmt_msg *m)
 	    "MIME-Version: 1.0\n");
 	buf_addf(b, "Content-Transfer-Encoding: %s\n",
 	    is_ascii(bd.s, bd.len) ? "7bit" : "8bit");
-	buf_addf(b, "X-Patchwork-Submitter: %s\n", sub.s);
+	header_line(b, "X-Patchwork-Submitter", 21, sub.s, sub.len);
 	buf_addf(b, "X-Patchwork-Id: %lld\n", (long long)m->id);
 	if (m->delegate_email != NULL)
-		buf_addf(b, "X-Patchwork-Delegate: %s\n", m->delegate_email);
+		header_line(b, "X-Patchwork-Delegate", 20, m->delegate_email,
+		    strlen(m->delegate_email));
 
 	/* The stored headers: "Name: value", continuation lines indented. */
 	for (h = m->headers != NULL ? m->headers : ""; *h != '\0'; h = e) {
@@ -373,18 +600,13 @@ mboxfmt_write(struct buf *b, const struct mboxfmt_msg *m)
 			buf_reset(&addr);
 			from_address(&addr, v, vlen);
 			if (strcmp(addr.s, m->list_email) == 0) {
-				buf_adds(b, "X-Patchwork-Original-From: ");
-				buf_add(b, v, vlen);
-				buf_addc(b, '\n');
-				buf_add(b, h, nlen);
-				buf_addf(b, ": %s\n", sub.s);
+				header_line(b, "X-Patchwork-Original-From", 25,
+				    v, vlen);
+				header_line(b, h, nlen, sub.s, sub.len);
 				continue;
 			}
 		}
-		buf_add(b, h, nlen);
-		buf_adds(b, ": ");
-		buf_add(b, v, vlen);
-		buf_addc(b, '\n');
+		header_line(b, h, nlen, v, vlen);
 	}
 	/* email.utils.formatdate(): "Wed, 01 May 2024 10:11:12 -0000". */
 	if (!have_date)
@@ -392,7 +614,18 @@ mboxfmt_write(struct buf *b, const struct mboxfmt_msg *m)
 		    days[tm.tm_wday % 7], tm.tm_mday, months[tm.tm_mon % 12],
 		    tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
 	buf_addc(b, '\n');
-	buf_add(b, bd.s, bd.len);
+	/* Python's generator writes every line ending of the payload,
+	 * CRLF or a lone CR as well, as "\n". */
+	for (p = bd.s, e = bd.s + bd.len; p < e; p = cr + 1) {
+		if ((cr = memchr(p, '\r', (size_t)(e - p))) == NULL) {
+			buf_add(b, p, (size_t)(e - p));
+			break;
+		}
+		buf_add(b, p, (size_t)(cr - p));
+		buf_addc(b, '\n');
+		if (cr + 1 < e && cr[1] == '\n')
+			cr++;
+	}
 	buf_release(&bd);
 	buf_release(&sub);
 	buf_release(&addr);

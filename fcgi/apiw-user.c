@@ -44,8 +44,23 @@ settings_read(struct req *r, const struct body *b, unsigned partial,
 
 	*send = *show = -1;
 	*ipp = -1;
-	if (b->form || j == NULL) {
-		if (!partial && (b->form || !body_has(b, "settings")))
+	if (b->form) {
+		/* "settings.send_email=..." fields; with none, the key is
+		 * absent.  A boolean left out of a PUT's form is false, as
+		 * DRF reads HTML input. */
+		if (body_form_nested(r, b, "settings", &sub) == 0) {
+			if (!partial)
+				verr_add(r, errs, "settings",
+				    "This field is required.");
+			return;
+		}
+		body_bool(r, &sub, &serrs, "send_email", partial, send);
+		body_int(r, &sub, &serrs, "items_per_page", 0, 2147483647, ipp);
+		body_bool(r, &sub, &serrs, "show_ids", partial, show);
+		goto nested;
+	}
+	if (j == NULL) {
+		if (!partial)
 			verr_add(r, errs, "settings", "This field is required.");
 		return;
 	}

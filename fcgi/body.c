@@ -494,6 +494,26 @@ form_last(const struct body *b, const char *key)
 	return NULL;
 }
 
+size_t
+body_form_nested(struct req *r, const struct body *b, const char *name,
+    struct body *sub)
+{
+	size_t i, n = strlen(name);
+	const struct body_field *f;
+
+	memset(sub, 0, sizeof(*sub));
+	sub->form = 1;
+	for (i = 0; b->form && i < b->nfields; i++) {
+		f = &b->fields[i];
+		if (strncmp(f->key, name, n) != 0 || f->key[n] != '.' ||
+		    f->key[n + 1] == '\0' || strchr(f->key + n + 1, '\n'))
+			continue;
+		form_add(r, sub, f->key + n + 1, strlen(f->key + n + 1),
+		    f->val, f->len);
+	}
+	return sub->nfields;
+}
+
 const char *
 body_form_value(struct req *r, const char *key)
 {

@@ -246,6 +246,10 @@ int	 body_has(const struct body *, const char *key);
 /* The last value of key in a urlencoded or multipart body, else NULL
  * (for the CSRF token, read before the handler parses the body). */
 const char *body_form_value(struct req *, const char *key);
+/* DRF's nested serializer in a form: the fields "name.KEY" as a form of
+ * their own with keys KEY (html.parse_html_dict()); their number. */
+size_t	 body_form_nested(struct req *, const struct body *, const char *name,
+	    struct body *sub);
 /* The raw JSON value of key (NULL for forms or when absent). */
 struct json_object *body_json(const struct body *, const char *key);
 enum field_rc body_bool(struct req *, const struct body *,

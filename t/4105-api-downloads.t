@@ -45,7 +45,8 @@ test_expect_success 'patch mbox: DMARC, no Date, postscript, trailers, 8bit' '
 	X-Patchwork-Delegate: maint@example.org
 	Received: from a by b;
 	<TAB>Fri, 3 May 2024 09:08:07 +0000
-	X-Patchwork-Original-From: =?utf-8?q?J=C3=B6rg_Doe?= via Netdev <net@lists.example.org>
+	X-Patchwork-Original-From: =?utf-8?q?J=C3=B6rg_Doe?= via Netdev
+	 <net@lists.example.org>
 	From: =?utf-8?b?SsO2cmcgRG9l?= <other@example.com>
 	Subject: [PATCH] net: dmarc
 	Message-Id: <5-b@example.com>
@@ -70,6 +71,64 @@ test_expect_success 'patch mbox: DMARC, no Date, postscript, trailers, 8bit' '
 	EOF
 	sed "s/^<TAB>/	/" expect >expect.tab &&
 	test_cmp expect.tab body
+'
+
+# Headers longer than 78 columns, as the parser stored them, and a
+# message written with CRLF line ends (and a lone CR).
+sql >/dev/null <<\EOF
+INSERT INTO patch (id, project_id, msgid, date, name, submitter_id, state_id,
+	headers, content, diff) VALUES
+(9, 1, '<9-fold@example.com>', '2024-05-07 08:00:00', 'fold', 2, 1,
+ E'Subject: [PATCH v3 12/17] drivers: net: ethernet: a rather long subject line that goes past the limit, really\nReferences: <aaaaaaaaaaaaaaaaaaaa@example.org> <bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb@example.org> <ccccccccccccccccc@example.org>\nTo: a@b.c, dddddddddddddddddddddddd@example.org, eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee@example.org; x@y.z\nX-Long: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa bbb\nX-Long2: x aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa bbb\nReceived: from a by b;\n\tFri, 3 May 2024 09:08:07 +0000\nX-Cont: short\n   \n\tmore text\nX-Utf8: Jörg Doehrmannson Jörg Doehrmannson Jörg Doehrmannson Jörg Doehrmannson\nDate: Tue, 7 May 2024 08:00:00 +0000',
+ E'Line one.\r\nLine two.\rLine three.\r\n\r\nSigned-off-by: A <a@example.org>\r\n',
+ E'diff --git a/w b/w\r\n--- a/w\r\n+++ b/w\r\n@@ -1 +1 @@\r\n-x\r\n+y\r\n');
+EOF
+
+test_expect_success 'long headers are folded as Python folds them; line ends become LF' '
+	api GET /project/net/patch/9-fold@example.com/mbox/ &&
+	test_expect_status 200 &&
+	sed -n "/^Subject:/,/^\$/p" body >got &&
+	cat >expect <<-\EOF &&
+	Subject: [PATCH v3 12/17] drivers: net: ethernet: a rather long subject line
+	 that goes past the limit, really
+	References: <aaaaaaaaaaaaaaaaaaaa@example.org>
+	 <bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb@example.org>
+	 <ccccccccccccccccc@example.org>
+	To: a@b.c, dddddddddddddddddddddddd@example.org,
+	 eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee@example.org; x@y.z
+	X-Long:<SP>
+	 aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+	 bbb
+	X-Long2: x
+	 aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+	 bbb
+	Received: from a by b;
+	<TAB>Fri, 3 May 2024 09:08:07 +0000
+	X-Cont: short<SP><SP><SP>
+	<TAB>more text
+	X-Utf8: Jörg Doehrmannson Jörg Doehrmannson Jörg Doehrmannson Jörg Doehrmannson
+	Date: Tue, 7 May 2024 08:00:00 +0000
+
+	EOF
+	sed -e "s/^<TAB>/	/" -e "s/<SP>/ /g" expect >expect.tab &&
+	test_cmp expect.tab got &&
+	! grep -q "$(printf "\r")" body &&
+	sed -n "/^Line one/,\$p" body >got &&
+	cat >expect <<-\EOF &&
+	Line one.
+	Line two.
+	Line three.
+
+	Signed-off-by: A <a@example.org>
+
+	diff --git a/w b/w
+	--- a/w
+	+++ b/w
+	@@ -1 +1 @@
+	-x
+	+y
+	EOF
+	test_cmp expect got
 '
 
 test_expect_success 'pull request: "-- " starts the postscript; q-encoded name' '

@@ -79,6 +79,29 @@ test_expect_success 'user settings from 1.2; ignored below; checked always' '
 	test "$(json_get first_name.0)" = "Ensure this field has no more than 150 characters."
 '
 
+test_expect_success 'user settings in a form: settings.KEY fields (DRF nested HTML input)' '
+	AUTH="Token $TOK_USER" apif PATCH /api/1.2/users/4/ \
+		"settings.items_per_page=25&settings.show_ids=false&settings.x=1&settingsshow_ids=true" &&
+	test_expect_status 200 &&
+	test "$(json_get settings)" = "{\"send_email\":false,\"items_per_page\":25,\"show_ids\":false}" &&
+	AUTH="Token $TOK_USER" apif PATCH /api/1.2/users/4/ "settings.send_email=on" &&
+	test "$(json_get settings)" = "{\"send_email\":true,\"items_per_page\":25,\"show_ids\":false}" &&
+	AUTH="Token $TOK_USER" apif PATCH /api/1.2/users/4/ "first_name=Form" &&
+	test_expect_status 200 &&
+	test "$(json_get settings.items_per_page)" = 25 &&
+	AUTH="Token $TOK_USER" apif PUT /api/1.2/users/4/ "first_name=F" &&
+	test_expect_status 400 &&
+	test "$(json_get settings.0)" = "This field is required." &&
+	AUTH="Token $TOK_USER" apif PUT /api/1.2/users/4/ \
+		"first_name=F&settings.items_per_page=30&settings.show_ids=true" &&
+	test_expect_status 200 &&
+	test "$(json_get settings)" = "{\"send_email\":false,\"items_per_page\":30,\"show_ids\":true}" &&
+	AUTH="Token $TOK_USER" apif PATCH /api/1.2/users/4/ "settings.items_per_page=x&settings.show_ids=maybe" &&
+	test_expect_status 400 &&
+	printf "{\"settings\":{\"items_per_page\":[\"A valid integer is required.\"],\"show_ids\":[\"Must be a valid boolean.\"]}}" >expect &&
+	test_cmp expect body
+'
+
 # queries PATH: the statements one GET ran.
 queries() {
 	PW_DEBUG_QUERIES=1 api GET "$1" && http_header X-Pw-Queries
