@@ -131,6 +131,12 @@ json_add_pgtime(struct json_object *o, const char *key, const char *pg)
 	json_add_strn(o, key, s, n);
 }
 
+/* Bytes json_escape() must look at: controls, '"', '\\', and 0xe2
+ * (which starts U+2028 and U+2029). */
+static const unsigned char json_special[256] = {
+	[0x00 ... 0x1f] = 1, ['"'] = 1, ['\\'] = 1, [0xe2] = 1,
+};
+
 /* Append the inside of a JSON string literal holding s[0..n). */
 void
 json_escape(struct buf *b, const char *s, size_t n)
@@ -142,6 +148,9 @@ json_escape(struct buf *b, const char *s, size_t n)
 	buf_grow(b, n);
 	for (; p < e; p++) {
 		const char *rep = NULL;
+
+		if (!json_special[*p])
+			continue;	/* most bytes: one table look-up */
 
 		switch (*p) {
 		case '"':	rep = "\\\""; break;

@@ -166,6 +166,7 @@ static const struct api_listdef listdef = {
 
 struct extra {
 	struct dbres	*patches;
+	int64_t		*pseries;	/* the series of each patches row */
 	struct dbres	*deps;		/* NULL: none asked for */
 	struct dbres	*meta;		/* NULL below 1.4 */
 };
@@ -194,7 +195,7 @@ write_series(struct api *a, const struct dbres *res, int row,
 	int i, np = dbres_rows(x->patches);
 
 	for (i = 0; i < np; i++)
-		if (dbres_i64(x->patches, i, 0) == id)
+		if (x->pseries[i] == id)
 			received++;
 	jw_obj(w, NULL);
 	jw_i64(w, "id", id);
@@ -213,7 +214,7 @@ write_series(struct api *a, const struct dbres *res, int row,
 	api_embed_cover(a, "cover_letter", res, row, C_COVER);
 	jw_arr(w, "patches");
 	for (i = 0; i < np; i++)
-		if (dbres_i64(x->patches, i, 0) == id)
+		if (x->pseries[i] == id)
 			api_embed_patch(a, NULL, x->patches, i, 1);
 	jw_arr_end(w);
 	if (API_HAS(a, 14) && dbres_bool(res, row, C_SHOWDEPS)) {
@@ -247,6 +248,10 @@ fetch_extra(struct api *a, const struct dbres *rows, const char *ids,
 	memset(x, 0, sizeof(*x));
 	if ((x->patches = db_run(db, &stmts[ST_PATCHES], DB_STR(ids))) == NULL)
 		return -1;
+	x->pseries = ARENA_NEW(a->r->arena, int64_t,
+	    (size_t)dbres_rows(x->patches) + 1);
+	for (i = 0; i < dbres_rows(x->patches); i++)
+		x->pseries[i] = dbres_i64(x->patches, i, 0);
 	if (!API_HAS(a, 14))
 		return 0;
 	for (i = 0; i < dbres_rows(rows); i++)
