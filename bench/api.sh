@@ -30,6 +30,10 @@
 #              30-row indexed query (P's New patches), same worker count
 #   bare       bench/bare-fcgi.c: libfcgi, a fixed body
 #
+# and, when named in ONLY, deep (GET /api/1.3/patches/?project=P&page=N,
+# a page in the middle) and events (GET /api/1.3/events/?project=P&
+# category=series-completed&since=D).
+#
 # P is the largest project, ID a patch in the middle.  Rounds alternate
 # the endpoints so that a change in the machine's load hits them alike.
 # Per endpoint the table shows the median requests/s and p99 of the rounds
@@ -439,8 +443,8 @@ bench_size() {
 	pg_start "$d" -c shared_preload_libraries=pg_stat_statements \
 		-c pg_stat_statements.track=all
 	pg_pid=$(head -1 "$d/postmaster.pid")
-	psql -XAtq -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" \
-		>/dev/null
+	psql -XAtq -c "SET client_min_messages = warning" \
+		-c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" >/dev/null
 
 	P=$(psql -XAt -c "SELECT linkname FROM project p ORDER BY
 		(SELECT count(*) FROM patch WHERE project_id = p.id) DESC LIMIT 1")
@@ -451,6 +455,9 @@ bench_size() {
 		AND state_id = 1")
 	ID=$(psql -XAt -c "SELECT id FROM patch ORDER BY id
 		OFFSET (SELECT count(*) / 2 FROM patch) LIMIT 1")
+	SINCE=$(psql -XAt -c "SELECT to_char(max(date) - interval '2 days',
+		'YYYY-MM-DD\"T\"HH24:MI:SS') FROM event")
+	DEEP=$(( nproj / 30 / 2 + 1 ))
 	size=$(psql -XAt -c "SELECT pg_size_pretty(pg_database_size('patchwork'))")
 
 	start_nginx pw "$W/pw.sock"
@@ -482,6 +489,8 @@ bench_size() {
 		detail) u="$URL/api/1.3/patches/$ID/" ;;
 		mbox) u="$URL/$mbox" ;;
 		index) u="$URL/api/" ;;
+		deep) u="$URL/api/1.3/patches/?project=$P&page=$DEEP" ;;
+		events) u="$URL/api/1.3/events/?project=$P&category=series-completed&since=$SINCE" ;;
 		bare-list) u="http://127.0.0.1:$port_list/" ;;
 		bare) u="http://127.0.0.1:$port_bare/" ;;
 		*) die "unknown endpoint $k" ;;
@@ -533,6 +542,8 @@ bench_size() {
 		detail) l='`patches/ID/`' ;;
 		mbox) l='patch mbox download' ;;
 		index) l='`/api/` (no database)' ;;
+		deep) l="\`patches/?project=P&page=$DEEP\` (middle page)" ;;
+		events) l='`events/?project=P&category=series-completed&since=D`' ;;
 		bare-list) l='bare libfcgi + libpq + json-c, 30 rows' ;;
 		bare) l='bare libfcgi, fixed body' ;;
 		esac
