@@ -20,7 +20,9 @@
  *
  * A successful Basic login with a hash older or weaker than what we make
  * now stores a fresh one (auth.h, auth_needs_rehash()), as Django does
- * at login.
+ * at login.  Django's salted md5 hashes (its development settings) are
+ * accepted only when http.allow_md5_passwords says so, and are then
+ * re-hashed like any other old form.
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -34,6 +36,7 @@
 
 #include "arena.h"
 #include "auth.h"
+#include "conf.h"
 #include "db.h"
 #include "log.h"
 #include "session.h"
@@ -396,8 +399,11 @@ try_basic(struct req *r, char **w, int nw)
 	const char *stored;
 	char *dec, *pass, *fresh;
 	size_t len;
+	unsigned flags = 0;
 	int rehash = 0;
 
+	if (r->conf != NULL && r->conf->http.allow_md5_passwords)
+		flags |= AUTH_ALLOW_MD5;
 	if (nw == 1)
 		return fail(r, "Invalid basic header. No credentials "
 		    "provided.");
@@ -431,7 +437,7 @@ try_basic(struct req *r, char **w, int nw)
 	stored = dbres_str(res, 0, 7);
 	basic_mac(dec, pass, stored, mac);
 	if (!basic_cached(mac)) {
-		if (auth_password_check(pass, stored, 0, &rehash) == -1)
+		if (auth_password_check(pass, stored, flags, &rehash) == -1)
 			return fail(r, "Invalid username/password.");
 		if (rehash && (fresh = auth_password_make(pass)) != NULL) {
 			if (db_run_do(r->db, &stmts[ST_AUTH_REHASH],
