@@ -426,6 +426,28 @@ test_expect_success 'SQL_ASCII text that is not UTF-8 is read as Windows-1252' '
 	test_cmp expect got
 '
 
+# After sql/0003-search.sql (full-text vectors filled by pw cron): an
+# import with --replace must not leave the indexer's watermark where the
+# replaced data had it, or the imported rows below it would never get
+# their vectors.
+if pw cron --list >/dev/null 2>&1; then
+	test_expect_success 'import --replace: pw cron indexes every imported row again' '
+		target idx &&
+		import_into idx -q data.sql &&
+		PW_DATABASE_URL=$(url idx) pw cron --all --task search &&
+		psql -X -A -t -d idx -c "SELECT (SELECT count(*) FROM patch_search) || \$\$ \$\$ || (SELECT count(*) FROM cover_search)" >got &&
+		echo "4 2" >expect &&
+		test_cmp expect got &&
+		psql -X -q -d idx -c "UPDATE search_state SET done_id = 1000" &&
+		import_into idx -q --replace data.sql &&
+		PW_DATABASE_URL=$(url idx) pw cron --all --task search &&
+		psql -X -A -t -d idx -c "SELECT (SELECT count(*) FROM patch_search) || \$\$ \$\$ || (SELECT count(*) FROM cover_search)" >got &&
+		test_cmp expect got
+	'
+else
+	test_skip "import --replace and the search indexer" "no pw cron"
+fi
+
 # Logging in through the REST API after the migration: a copy of the
 # fixture with users of every hash family Django may have left, exported,
 # imported into a fresh database, served by nginx and the pw.fcgi pool.
