@@ -552,6 +552,13 @@ test_expect_success 'REST: with http.allow_md5_passwords, md5 logs in once and i
 	refused eve secret 7
 '
 
+test_expect_success 'REST: a fresh pool (empty cache) verifies the new hashes' '
+	test "$(basic jürgen secret 2)" = 200 &&
+	logs_in 2 &&
+	test "$(basic admin other 1)" = 200 &&
+	refused admin secret 1
+'
+
 test_expect_success 'REST: only the users who logged in got new hashes' '
 	sql -c "SELECT id || \$\$ \$\$ || password FROM auth_user ORDER BY id" >now &&
 	LC_ALL=C sort hashes.before now | uniq -u | cut -d" " -f1 | uniq -d >changed &&
