@@ -165,8 +165,10 @@ ingest_setup(struct ingest *ing, struct cmd *c, const struct opts *o,
 		io.list_id = c->conf.ingress.list_id;
 	*bp = base_path(c->conf.http.base_url);
 	io.base_path = *bp;
-	io.ignore_auto_submitted = o->ignore_auto;
+	io.ignore_auto_submitted = o->ignore_auto ||
+	    c->conf.ingress.ignore_auto_submitted;
 	io.durable = o->mode != MODE_MBOX;
+	io.session_preset = c->db.options != NULL;
 	io.batch_size = o->mode == MODE_MBOX ? c->conf.ingress.batch_size : 1;
 	ingest_init(ing, &c->db, &io);
 }
@@ -251,9 +253,18 @@ pipe_mode(struct cmd *c, const struct opts *o)
 		return EX_TEMPFAIL;
 	}
 	db_prepare(c);
+	/* one mail: every statement runs once, the settings ride along */
+	c->db.unnamed = 1;
+	c->db.options = ingest_session_options(1);
 	if (db_connect(&c->db) == -1 || migrate_check(&c->db) == -1) {
-		fprintf(stderr, "pw-ingress: database unavailable, try again "
-		    "later: %s\n", c->db.errmsg ? c->db.errmsg : "");
+		if (c->db.err == DB_UNAVAILABLE)
+			fprintf(stderr, "pw-ingress: database unavailable, "
+			    "try again later: %s\n", c->db.errmsg ?
+			    c->db.errmsg : "unknown error");
+		else
+			fprintf(stderr, "pw-ingress: database schema does not "
+			    "match this pw-ingress (see `pw db check`); mail "
+			    "deferred\n");
 		buf_release(&mail);
 		return EX_TEMPFAIL;
 	}
@@ -721,6 +732,11 @@ main(int argc, char *argv[])
 
 	/* Whatever happens before we know the mode: keep the mail. */
 	log_fatal_status = EX_TEMPFAIL;
+	/*
+	 * A short-lived process: the memory OpenSSL would free one table
+	 * entry at a time at exit goes back with the process anyway.
+	 */
+	OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, NULL);
 	cmd_init(&c, "pw-ingress");
 	memset(&o, 0, sizeof(o));
 	while ((ch = getopt_long(argc, argv, "Ac:f:hl:LMqr:v", longopts,

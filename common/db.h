@@ -19,7 +19,9 @@
  * Lifecycle:
  *  1. db_init(&db, conninfo): no connection yet;
  *  2. db_connect(&db) (or let db_exec() connect lazily); it sets
- *     TimeZone=UTC and the configured timeouts;
+ *     TimeZone=UTC, the configured timeouts and db.options in the
+ *     startup packet (libpq's "options", after any the connection
+ *     string or PGOPTIONS gives), so they cost no round trip;
  *  3. db_exec()/db_run() as often as needed; results are freed with
  *     dbres_free(), or automatically at arena_reset() when db.arena is
  *     set (then dbres_free() is a no-op on them);
@@ -116,6 +118,18 @@ struct db {
 	int		 connect_timeout;	/* s */
 	unsigned long	 nqueries;	/* statements run, for tests */
 	void		*prepared;	/* set of prepared statement names */
+	/*
+	 * Set before connecting: more session settings for the startup
+	 * packet ("-c name=value ...", trusted text that must outlive the
+	 * db), applied after TimeZone and the timeouts at no round trip.
+	 */
+	const char	*options;
+	/*
+	 * Run every statement as libpq's unnamed statement (one round trip
+	 * instead of a prepare, then an execute), for a process that runs
+	 * each statement once (pw ingress in pipe mode).
+	 */
+	int		 unnamed;
 };
 
 struct dbres {

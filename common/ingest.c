@@ -328,6 +328,7 @@ static const struct stmt_def stmts[ST__MAX] = {
 	    " set_config('enable_seqscan', 'off', false),"
 	    " set_config('enable_hashjoin', 'off', false),"
 	    " set_config('enable_mergejoin', 'off', false)", 1 },
+	/* The same settings in the startup packet: ingest_session_options(). */
 	/*
 	 * Re-parse of a stored mail: its object takes the fields the parser
 	 * derives again; nothing is written when nothing changed.
@@ -1818,7 +1819,8 @@ tx_begin(struct ingest *ing)
 	if (db_ensure(ing->db) == -1)
 		return -1;
 	/* a new connection (the PGconn pointer may be reused) */
-	if (ch->session != PQbackendPID(ing->db->conn)) {
+	if (!ing->opts.session_preset &&
+	    ch->session != PQbackendPID(ing->db->conn)) {
 		if (db_run_do(ing->db, &stmts[ST_SESSION],
 		    DB_STR(ing->opts.durable ? "on" : "off")) == -1)
 			return -1;
@@ -1830,6 +1832,18 @@ tx_begin(struct ingest *ing)
 		ch->loaded = time(NULL);
 	}
 	return db_begin(ing->db);
+}
+
+const char *
+ingest_session_options(int durable)
+{
+	/* ST_SESSION's settings, for db.options */
+	return durable ? "-c synchronous_commit=on"
+	    " -c plan_cache_mode=force_generic_plan -c enable_seqscan=off"
+	    " -c enable_hashjoin=off -c enable_mergejoin=off" :
+	    "-c synchronous_commit=off"
+	    " -c plan_cache_mode=force_generic_plan -c enable_seqscan=off"
+	    " -c enable_hashjoin=off -c enable_mergejoin=off";
 }
 
 static void
