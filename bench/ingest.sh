@@ -28,6 +28,10 @@
 # import and LMTP and measures pipe mode alone on the database as it is,
 # with new mails each time (the mkcorpus seed moves on per run); the
 # skipped rows of the table say "-".
+#
+# PG_PRELOAD=plpgsql,pg_trgm,dict_snowball starts the server with those
+# libraries in shared_preload_libraries (a fresh backend per delivery then
+# does not load them: see docs/benchmarks.md, pipe mode).
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -116,7 +120,8 @@ if [ -z "$reuse" ]; then
 fi
 $as "$bindir/pg_ctl" -D "$W/data" -l "$W/log" -w -o "-c listen_addresses='' \
 	-c unix_socket_directories='$W/sock' -c shared_buffers=256MB \
-	-c max_wal_size=8GB -c checkpoint_timeout=30min" start >/dev/null
+	-c max_wal_size=8GB -c checkpoint_timeout=30min \
+	${PG_PRELOAD:+-c shared_preload_libraries=$PG_PRELOAD}" start >/dev/null
 cleanup() {
 	$as "$bindir/pg_ctl" -D "$W/data" -m fast -w stop >/dev/null 2>&1 || :
 	[ -n "${BENCH_DIR:-}" ] || rm -rf "$W"
