@@ -46,7 +46,10 @@
  * (26-36 mails/s either way on a loaded 2-core VM: each delivery's own
  * start-up dominates).  Comments need no lock: their only read-then-write
  * is the duplicate check, which ON CONFLICT makes atomic, and tag counts
- * are incremented in place.
+ * are incremented in place.  Except a reply that finds no parent: it looks
+ * again under the lock before it is journaled as dropped, so that the
+ * parent's delivery, which looks for such replies after its commit
+ * (orphans_adopt()), cannot miss it.
  *
  * People are global, not per project: a new address is inserted with ON
  * CONFLICT (email) DO NOTHING and looked up again if another delivery won
