@@ -38,6 +38,15 @@ struct pset {
 	int		 broken;	/* link failed: db_ensure reconnects */
 };
 
+/*
+ * The session settings, as a statement: for a connection through a
+ * service file, whose own options the startup options would replace.
+ */
+static const char db_session_sql[] =
+    "SELECT set_config('TimeZone', 'UTC', false),"
+    " set_config('statement_timeout', $1, false),"
+    " set_config('lock_timeout', $2, false)";
+
 static const struct stmt_def db_stmts[] = {
 #define STMT_LOCK	0
 	{ "db_lock", "SELECT pg_advisory_lock($1::bigint)", 1 },
@@ -339,7 +348,9 @@ db_disconnect(struct db *db)
  * the settings every connection starts with, then db.options.  A later
  * -c of the same name wins, so ours override the string's, as the
  * SET statements they replace did.  NULL when the connection string does
- * not parse: then libpq reports why.
+ * not parse (then libpq reports why), or names a service: the service
+ * file may give options we cannot see from here, and ours would replace
+ * them.
  */
 static char *
 startup_options(const struct db *db)
@@ -354,10 +365,20 @@ startup_options(const struct db *db)
 			PQfreemem(err);
 			return NULL;
 		}
-		for (o = ci; o->keyword != NULL; o++)
+		for (o = ci; o->keyword != NULL; o++) {
 			if (strcmp(o->keyword, "options") == 0 &&
 			    o->val != NULL)
 				base = o->val;
+			if (strcmp(o->keyword, "service") == 0 &&
+			    o->val != NULL && o->val[0] != '\0') {
+				PQconninfoFree(ci);
+				return NULL;
+			}
+		}
+	}
+	if (getenv("PGSERVICE") != NULL && getenv("PGSERVICE")[0] != '\0') {
+		PQconninfoFree(ci);
+		return NULL;
 	}
 	if (base != NULL && base[0] != '\0')
 		buf_addf(&b, "%s ", base);
@@ -375,9 +396,11 @@ int
 db_connect(struct db *db)
 {
 	const char *kw[8], *val[8];
-	char ctimeout[16];
+	char ctimeout[16], stimeout[16], ltimeout[16];
+	const char *params[2];
+	PGresult *res;
 	char *m, *opts;
-	int n = 0;
+	int n = 0, sent;
 
 	db_clear_err(db);
 	db_disconnect(db);
@@ -405,6 +428,7 @@ db_connect(struct db *db)
 	val[n] = NULL;
 
 	db->conn = PQconnectdbParams(kw, val, 1);
+	sent = opts != NULL;
 	free(opts);
 	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) {
 		m = connect_error(db->conn);
@@ -417,6 +441,24 @@ db_connect(struct db *db)
 		return -1;
 	}
 	PQsetNoticeReceiver(db->conn, notice_receiver, db->prepared);
+	db->options_sent = sent;
+	if (sent)
+		return 0;
+	snprintf(stimeout, sizeof(stimeout), "%d",
+	    db->statement_timeout > 0 ? db->statement_timeout : 0);
+	snprintf(ltimeout, sizeof(ltimeout), "%d",
+	    db->lock_timeout > 0 ? db->lock_timeout : 0);
+	params[0] = stimeout;
+	params[1] = ltimeout;
+	res = PQexecParams(db->conn, db_session_sql, 2, NULL, params, NULL,
+	    NULL, 0);
+	if (res == NULL || !res_ok(res)) {
+		db_fail(db, "session settings", res, NULL);
+		PQclear(res);
+		db_disconnect(db);
+		return -1;
+	}
+	PQclear(res);
 	return 0;
 }
 

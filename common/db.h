@@ -21,7 +21,9 @@
  *  2. db_connect(&db) (or let db_exec() connect lazily); it sets
  *     TimeZone=UTC, the configured timeouts and db.options in the
  *     startup packet (libpq's "options", after any the connection
- *     string or PGOPTIONS gives), so they cost no round trip;
+ *     string or PGOPTIONS gives), so they cost no round trip; through
+ *     a service file it sets the first three with a statement instead
+ *     and leaves db.options unsent (db.options_sent tells);
  *  3. db_exec()/db_run() as often as needed; results are freed with
  *     dbres_free(), or automatically at arena_reset() when db.arena is
  *     set (then dbres_free() is a no-op on them);
@@ -124,6 +126,8 @@ struct db {
 	 * db), applied after TimeZone and the timeouts at no round trip.
 	 */
 	const char	*options;
+	int		 options_sent;	/* the last connect sent them (no
+					   service file in the way) */
 	/*
 	 * Run every statement as libpq's unnamed statement (one round trip
 	 * instead of a prepare, then an execute), for a process that runs

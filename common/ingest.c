@@ -1903,7 +1903,7 @@ tx_begin(struct ingest *ing)
 	if (db_ensure(ing->db) == -1)
 		return -1;
 	/* a new connection (the PGconn pointer may be reused) */
-	if (!ing->opts.session_preset &&
+	if (!(ing->opts.session_preset && ing->db->options_sent) &&
 	    ch->session != PQbackendPID(ing->db->conn)) {
 		if (db_run_do(ing->db, &stmts[ST_SESSION],
 		    DB_STR(ing->opts.durable ? "on" : "off")) == -1)

@@ -244,7 +244,42 @@ test_db_params(int argc, char *argv[])
 		    "db.options are applied");
 		tap_ok(r && strcmp(dbres_str(r, 0, 3), "0") == 0,
 		    "db.unnamed prepares nothing");
+		tap_ok(db.options_sent, "the options went in the startup packet");
 		dbres_free(r);
+		db_release(&db);
+
+		/*
+		 * Through a service file: its options are kept (ours are
+		 * not sent), the settings are made by a statement.
+		 */
+		{
+			/* keyword=value pairs, one a line */
+			FILE *fp = fopen("pg_service.conf", "w");
+			const char *q;
+
+			if (fp != NULL) {
+				fputs("[pwsvc]\n", fp);
+				for (q = url != NULL ? url : ""; *q; q++)
+					fputc(*q == ' ' ? '\n' : *q, fp);
+				fputs("\noptions=-c search_path=pw_svc\n", fp);
+				fclose(fp);
+			}
+		}
+		setenv("PGSERVICEFILE", "pg_service.conf", 1);
+		db_init(&db, "service=pwsvc");
+		db.statement_timeout = 4321;
+		db.options = "-c work_mem=5MB";
+		r = db_run0(&db, &st_more);
+		tap_ok(r && strcmp(dbres_str(r, 0, 0), "pw_svc") == 0 &&
+		    strcmp(dbres_str(r, 0, 2), "4321ms") == 0 &&
+		    !db.options_sent,
+		    "a service file's options are kept, ours set by statement");
+		dbres_free(r);
+		r = db_run0(&db, &st_settings);
+		tap_ok(r && strcmp(dbres_str(r, 0, 0), "UTC") == 0,
+		    "TimeZone is UTC through a service file too");
+		dbres_free(r);
+		unsetenv("PGSERVICEFILE");
 		db_release(&db);
 		db_init(&db, getenv("PW_DATABASE_URL"));
 	}
