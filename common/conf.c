@@ -127,6 +127,12 @@ static const struct ckey keys[] = {
 	{ "ingress", "batch_size", K_INT, NULL, 500, 1, 1000000,
 	    OFF(ingress.batch_size), NULL,
 	    "Mails per transaction for `pw ingress --mbox`." },
+	{ "ingress", "ignore_auto_submitted", K_BOOL, NULL, 0, 0, 1,
+	    OFF(ingress.ignore_auto_submitted), NULL,
+	    "Ignore mail whose Auto-Submitted header is auto-generated or\n"
+	    "auto-replied (RFC 3834), in every mode; off by default, since\n"
+	    "some CI bots send real patches with it.  --ignore-auto-submitted\n"
+	    "turns it on for one run." },
 
 	{ "mail", "from", K_STR, "patchwork@localhost", 0, 0, 0,
 	    OFF(mail.from), check_nonempty,

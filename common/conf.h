@@ -45,6 +45,7 @@ struct conf {
 		char	*list_id;		/* forced list-id, "" = from headers */
 		int	 unmatched_max_age;	/* days journal keeps no-project mail */
 		int	 batch_size;		/* --mbox mails per transaction */
+		int	 ignore_auto_submitted;	/* Auto-Submitted mail IGNORED */
 	} ingress;
 
 	struct {
