@@ -50,6 +50,7 @@ CMD_DESCRIPTION("deliver webhooks: POST each event to its subscribers");
 #define CHANNEL		"pw_webhook"
 #define BACKOFF_MAX	(6 * 3600)	/* seconds, the longest wait */
 #define IDLE_MAX	60		/* seconds between looks at the queue */
+#define WAIT_MIN	0.1
 
 enum {
 	ST_CLAIM,
@@ -92,8 +93,8 @@ static const struct stmt_def stmts[ST__MAX] = {
 	    " last_http_status = $2, last_error = $3 WHERE id = $1", 3 },
 	/* Seconds until the next pending delivery is due, or NULL. */
 	[ST_NEXT_DUE] = { "webhook_next_due",
-	    "SELECT greatest(0, extract(epoch FROM min(d.next_attempt_at)"
-	    " - now()))::float8 FROM webhook_delivery d"
+	    "SELECT extract(epoch FROM min(d.next_attempt_at) - now())::float8"
+	    " FROM webhook_delivery d"
 	    " JOIN webhook w ON w.id = d.webhook_id"
 	    " WHERE d.status = 'pending' AND w.active", 0 },
 };
@@ -380,7 +381,9 @@ listen_channel(struct worker *k)
 
 /*
  * Sleep until a notification, the next due delivery, IDLE_MAX seconds,
- * or a signal (which sigmask lets through pselect() only).
+ * or a signal (which sigmask lets through pselect() only).  A delivery
+ * due now but not taken is another worker's, about to be leased: look
+ * again in WAIT_MIN seconds rather than spin.
  */
 static void
 wait_work(struct worker *k, const sigset_t *sigmask)
@@ -408,8 +411,8 @@ wait_work(struct worker *k, const sigset_t *sigmask)
 			PQfreemem(nt);
 		return;
 	}
-	if (secs <= 0)
-		return;
+	if (secs < WAIT_MIN)
+		secs = WAIT_MIN;
 	ts.tv_sec = (time_t)secs;
 	ts.tv_nsec = (long)((secs - (double)ts.tv_sec) * 1e9);
 	FD_ZERO(&fds);
