@@ -164,6 +164,32 @@ test_expect_success 'update: any subset; secret written, never shown' '
 	test "$(sql -c "SELECT url FROM webhook WHERE id = $id")" = https://ci.example.org/hook
 '
 
+# A session of maint, as the web login writes it (see t/4100).
+COOKIE=$(printf c1 | sha256sum | cut -c1-64)
+CSRF=$(printf csrf1 | sha256sum | cut -c1-64)
+KEY=$(printf %s "$COOKIE" | sha256sum | cut -c1-64)
+
+test_expect_success 'a browser session: writes need the CSRF token' '
+	sql -c "INSERT INTO session (key, user_id, csrf_token, expires)
+		VALUES (\$\$$KEY\$\$, 1, \$\$$CSRF\$\$, now() + interval \$\$1 day\$\$)" &&
+	api GET $H/ HTTP_COOKIE="sessionid=$COOKIE" &&
+	test_expect_status 200 &&
+	apij POST $H/ "{\"url\":\"https://s.example.org/\"}" \
+		HTTP_COOKIE="sessionid=$COOKIE" &&
+	test_expect_status 403 &&
+	grep -q "CSRF Failed: CSRF token missing." body &&
+	test "$(sql -c "SELECT count(*) FROM webhook WHERE url = \$\$https://s.example.org/\$\$")" = 0 &&
+	apij POST $H/ "{\"url\":\"https://s.example.org/\"}" \
+		HTTP_COOKIE="sessionid=$COOKIE" HTTP_X_CSRFTOKEN="$CSRF" &&
+	test_expect_status 201 &&
+	id=$(json_get id) &&
+	api DELETE $H/$id/ HTTP_COOKIE="sessionid=$COOKIE" &&
+	test_expect_status 403 &&
+	api DELETE $H/$id/ HTTP_COOKIE="sessionid=$COOKIE" \
+		HTTP_X_CSRFTOKEN="$CSRF" &&
+	test_expect_status 204
+'
+
 test_expect_success 'delete: 204, then gone' '
 	id=$(sql -c "SELECT id FROM webhook WHERE url = '"'"'https://ci.example.org/hook'"'"'") &&
 	AUTH="Token $TOK_MAINT" api DELETE /api/projects/net/webhooks/$id/ &&
