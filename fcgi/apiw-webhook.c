@@ -224,14 +224,14 @@ struct webhook_in {
 
 /*
  * events: "*" or categories separated by commas (blanks around each
- * ignored, duplicates dropped).  The text[] literal, or NULL with the
- * error added.
+ * ignored, duplicates dropped; "*" among others is "*" alone).  The
+ * text[] literal, or NULL with the error added.
  */
 static const char *
 read_events(struct api *a, struct json_object **errs, const char *s)
 {
-	const char *items[EVENT_NCATEGORIES + 1];
-	int n = 0, i, c;
+	const char *items[EVENT_NCATEGORIES];
+	int n = 0, i, all = 0;
 
 	for (;;) {
 		const char *e = strchr(s, ',');
@@ -243,22 +243,25 @@ read_events(struct api *a, struct json_object **errs, const char *s)
 		while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
 			len--;
 		item = arena_strndup(a->r->arena, s, len);
-		if (strcmp(item, "*") != 0 && (c = event_category(item)) == -1) {
+		if (strcmp(item, "*") == 0)
+			all = 1;
+		else if (event_category(item) == -1) {
 			verr_add(a->r, errs, "events", arena_printf(
 			    a->r->arena, "Invalid event category: \"%s\"",
 			    item));
 			return NULL;
+		} else {
+			for (i = 0; i < n; i++)
+				if (strcmp(items[i], item) == 0)
+					break;
+			if (i == n && n < EVENT_NCATEGORIES)
+				items[n++] = item;
 		}
-		for (i = 0; i < n; i++)
-			if (strcmp(items[i], item) == 0)
-				break;
-		if (i == n && n < EVENT_NCATEGORIES + 1)
-			items[n++] = item;
 		if (e == NULL)
 			break;
 		s = e + 1;
 	}
-	return api_pg_strs(a, items, n);
+	return all ? "{*}" : api_pg_strs(a, items, n);
 }
 
 /*

@@ -128,7 +128,13 @@ test_expect_success 'every category of events (check-updated too) is accepted' '
 		"{\"url\":\"https://all.example.org/\",\"events\":\"$cats\"}" &&
 	test_expect_status 201 &&
 	test "$(json_get events)" = "$cats" &&
-	AUTH="Token $TOK_MAINT" apij DELETE $H/$(json_get id)/ "" &&
+	id=$(json_get id) &&
+	AUTH="Token $TOK_MAINT" apij PATCH $H/$id/ \
+		"{\"events\":\" check-created , patch-created,check-created\"}" &&
+	test "$(json_get events)" = check-created,patch-created &&
+	AUTH="Token $TOK_MAINT" apij PATCH $H/$id/ "{\"events\":\"patch-created,*\"}" &&
+	test "$(json_get events)" = "*" &&
+	AUTH="Token $TOK_MAINT" apij DELETE $H/$id/ "" &&
 	test_expect_status 204
 '
 
