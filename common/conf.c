@@ -107,6 +107,11 @@ static const struct ckey keys[] = {
 	    OFF(http.max_requests), NULL,
 	    "A worker exits and is replaced after this many requests;\n"
 	    "0 means never." },
+	{ "http", "allow_md5_passwords", K_BOOL, NULL, 0, 0, 1,
+	    OFF(http.allow_md5_passwords), NULL,
+	    "Accept logins whose stored hash is Django's salted md5\n"
+	    "(md5$salt$hex, from Patchwork's development settings); each is\n"
+	    "re-hashed at its first login.  Older unsalted forms never match." },
 
 	{ "ingress", "max_message_size", K_SIZE, NULL, 64 * MIB, 1 * KIB,
 	    1 * GIB, OFF(ingress.max_message_size), NULL,

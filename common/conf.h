@@ -37,6 +37,7 @@ struct conf {
 		int	 max_page_size;	/* per_page cap */
 		size_t	 max_body;	/* request body limit, bytes */
 		int	 max_requests;	/* worker recycles after N, 0 = never */
+		int	 allow_md5_passwords;	/* accept md5$salt$hex logins */
 	} http;
 
 	struct {
