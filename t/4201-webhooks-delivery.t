@@ -176,6 +176,25 @@ test_expect_success 'backoff: a failure waits before its next attempt' '
 		'"'"'590 seconds'"'"'")" = pending1
 '
 
+test_expect_success 'two workers at once: each delivery goes out once' '
+	n=$(ls ok/*.path | wc -l) &&
+	sql -c "INSERT INTO event (category, project_id, patch_id)
+		SELECT '"'"'patch-created'"'"', 1, 2 FROM generate_series(1, 40)" &&
+	test "$(count webhook_delivery "status = '"'"'pending'"'"' AND webhook_id = $ALL")" = 40 || return 1
+	pw webhook --once 2>w1.log &
+	p1=$!
+	pw webhook --once 2>w2.log &
+	p2=$!
+	wait $p1 && wait $p2 &&
+	test "$(ls ok/*.path | wc -l)" = $((n + 40)) &&
+	test "$(sql -c "SELECT DISTINCT status || attempts FROM webhook_delivery
+		WHERE webhook_id = $ALL")" = delivered1 &&
+	# Signed: the requests of the "*" webhook, one per event.
+	cat $(grep -l x-patchwork-signature ok/*.headers) |
+		sed -n "s/^x-patchwork-delivery: //p" | sort | uniq -d >dups &&
+	test_must_be_empty dups
+'
+
 test_expect_success 'the daemon: woken by NOTIFY, stops cleanly on SIGTERM' '
 	sql -c "UPDATE webhook SET active = false WHERE id IN ($ERR, $DEAD)" &&
 	n=$(ls ok/*.path | wc -l) || return 1
