@@ -21,15 +21,14 @@
  *  3. A detail: one statement by id (JOINs for the embedded objects);
  *     api_not_found() when missing.
  *
- * JSON is written straight into the response buffer by struct jw (no
- * json-c tree: a page of 250 patches is ~400 kB of output, and building
- * then serialising a tree costs as much as the rest of the request).  The
- * writer keeps DRF's rules: compact, UTF-8 unescaped, U+2028/U+2029
- * escaped, null for missing values, keys in the order written.
+ * JSON is written straight into the response buffer by struct jw
+ * (common/jw.h: no json-c tree).
  *
  * Embedded objects (spec 3) are written by api_embed_*() from result
  * columns in a fixed order; the API_COLS_* macros give the matching SQL
- * column lists, so statements and writers cannot drift apart.
+ * column lists, so statements and writers cannot drift apart.  Both are
+ * in common/apiobj.h (api_embed_*() wrap its apiout_*()), and events in
+ * common/event.h, because the webhook worker renders events too.
  *
  * Everything allocated here lives in the request arena.
  */
