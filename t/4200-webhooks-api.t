@@ -151,6 +151,20 @@ test_expect_success 'list: paginated with Link, oldest first, by link name too' 
 	test "$(json_get 0.url)" = http://127.0.0.1:8000/x
 '
 
+test_expect_success 'list: statements independent of the page size' '
+	for n in 1 2 3 4 5; do
+		AUTH="Token $TOK_MAINT" apij POST $H/ "{\"url\":\"https://q$n.example.org/\"}" &&
+		test_expect_status 201 || return 1
+	done &&
+	AUTH="Token $TOK_MAINT" PW_DEBUG_QUERIES=1 api GET "$H/?per_page=1" &&
+	q1=$(http_header X-Pw-Queries) &&
+	AUTH="Token $TOK_MAINT" PW_DEBUG_QUERIES=1 api GET "$H/?per_page=6" &&
+	q6=$(http_header X-Pw-Queries) &&
+	test "$(python3 -c "import json; print(len(json.load(open(\"body\"))))")" = 6 &&
+	test "$q1" = "$q6" && test "$q1" -le 6 &&
+	sql -c "DELETE FROM webhook WHERE url LIKE \$\$https://q_.example.org/\$\$" >/dev/null
+'
+
 test_expect_success 'update: any subset; secret written, never shown' '
 	id=$(sql -c "SELECT id FROM webhook WHERE url = '"'"'https://ci.example.org/hook'"'"'") &&
 	AUTH="Token $TOK_MAINT" apij PATCH $H/$id/ "{\"events\":\"patch-state-changed\"}" &&
