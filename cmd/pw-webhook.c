@@ -16,7 +16,8 @@
  * holds a lock that the API's DELETE of a webhook would wait for); the
  * outcome is written afterwards.  2xx is delivered; anything else is
  * retried after backoff * 2^(attempts - 1) seconds until max attempts,
- * then the row is 'failed', its last status and error kept.
+ * then the row is 'failed', its last status and error kept.  Finished
+ * rows are deleted after -k days (hourly, and at the end of --once).
  *
  * The body is the event exactly as GET /api/1.4/events/ renders it
  * (common/event.c), with http.base_url as the base of its URLs.
@@ -30,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/select.h>
+#include <time.h>
 
 #include <curl/curl.h>
 #include <openssl/evp.h>
@@ -59,6 +61,7 @@ enum {
 	ST_RETRY,
 	ST_FAILED,
 	ST_NEXT_DUE,
+	ST_PRUNE,
 	ST__MAX
 };
 
@@ -97,7 +100,15 @@ static const struct stmt_def stmts[ST__MAX] = {
 	    " FROM webhook_delivery d"
 	    " JOIN webhook w ON w.id = d.webhook_id"
 	    " WHERE d.status = 'pending' AND w.active", 0 },
+	/* Finished deliveries older than $1 days, PRUNE_BATCH at a time. */
+	[ST_PRUNE] = { "webhook_prune",
+	    "DELETE FROM webhook_delivery WHERE id IN (SELECT id"
+	    " FROM webhook_delivery WHERE status <> 'pending'"
+	    " AND created < now() - make_interval(days => $1::int)"
+	    " LIMIT 5000)", 1 },
 };
+#define PRUNE_BATCH	5000
+#define PRUNE_EVERY	3600	/* seconds between prunes of a daemon */
 
 struct worker {
 	struct cmd	 c;
@@ -110,6 +121,8 @@ struct worker {
 	int		 max_attempts;
 	int		 backoff;	/* seconds, doubled per attempt */
 	int		 timeout;	/* seconds per request */
+	int		 keep;		/* days finished rows stay; 0: ever */
+	time_t		 pruned;	/* last prune */
 };
 
 struct delivery {
@@ -141,7 +154,8 @@ static int
 usage(void)
 {
 	fprintf(stderr, "usage: pw webhook [-ov] [-a attempts] [-b seconds] "
-	    "[-c file] [-t seconds]\n");
+	    "[-c file] [-k days]\n"
+	    "                  [-t seconds]\n");
 	return EX_USAGE;
 }
 
@@ -372,6 +386,34 @@ drain(struct worker *k)
 	return 0;
 }
 
+/*
+ * Delete finished deliveries older than k->keep days, in batches (the
+ * index webhook_delivery_created_idx serves it): 0, or -1 on a
+ * database failure.
+ */
+static int
+prune(struct worker *k)
+{
+	struct dbres *res;
+	int64_t n, total = 0;
+
+	k->pruned = time(NULL);
+	if (k->keep == 0)
+		return 0;
+	do {
+		res = db_run(&k->c.db, &stmts[ST_PRUNE], DB_I64(k->keep));
+		if (res == NULL)
+			return -1;
+		n = dbres_affected(res);
+		total += n;
+		dbres_free(res);
+	} while (n == PRUNE_BATCH && !stopping);
+	if (total > 0)
+		log_info("pruned %lld finished deliveries older than %d days",
+		    (long long)total, k->keep);
+	return 0;
+}
+
 /* LISTEN on the channel (again, after a reconnection): 0 or -1. */
 static int
 listen_channel(struct worker *k)
@@ -461,6 +503,8 @@ run_daemon(struct worker *k)
 			continue;
 		}
 		backoff = 1;
+		if (time(NULL) - k->pruned >= PRUNE_EVERY && prune(k) == -1)
+			continue;
 		wait_work(k, &old);
 	}
 	log_info("stopping");
@@ -473,6 +517,7 @@ main(int argc, char *argv[])
 	static const struct option longopts[] = {
 		{ "attempts", required_argument, NULL, 'a' },
 		{ "backoff", required_argument, NULL, 'b' },
+		{ "keep", required_argument, NULL, 'k' },
 		{ "once", no_argument, NULL, 'o' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
@@ -488,7 +533,8 @@ main(int argc, char *argv[])
 	k.max_attempts = 10;
 	k.backoff = 30;
 	k.timeout = 10;
-	while ((ch = getopt_long(argc, argv, "a:b:c:ot:v", longopts,
+	k.keep = 30;
+	while ((ch = getopt_long(argc, argv, "a:b:c:k:ot:v", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'a':
@@ -501,6 +547,10 @@ main(int argc, char *argv[])
 			break;
 		case 'c':
 			k.c.config = optarg;
+			break;
+		case 'k':
+			if ((k.keep = number(optarg, 0, 36500)) == -1)
+				return usage();
 			break;
 		case 'o':
 			k.once = 1;
@@ -538,7 +588,8 @@ main(int argc, char *argv[])
 	buf_release(&b);
 
 	if (k.once)
-		rc = drain(&k) == -1 ? cmd_db_status(&k.c.db) : 0;
+		rc = drain(&k) == -1 || prune(&k) == -1 ?
+		    cmd_db_status(&k.c.db) : 0;
 	else
 		rc = run_daemon(&k);
 

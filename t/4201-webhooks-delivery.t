@@ -195,6 +195,19 @@ test_expect_success 'two workers at once: each delivery goes out once' '
 	test_must_be_empty dups
 '
 
+test_expect_success 'finished deliveries older than --keep days go' '
+	sql -c "UPDATE webhook_delivery SET created = now() - interval '"'"'3 days'"'"'
+		WHERE webhook_id IN ($ALL, $ERR)" &&
+	pending=$(count webhook_delivery "status = '"'"'pending'"'"'") &&
+	young=$(count webhook_delivery "webhook_id NOT IN ($ALL, $ERR)") &&
+	test "$pending" -ge 1 &&
+	pw webhook --once --keep 2 &&
+	test "$(count webhook_delivery "webhook_id = $ALL")" = 0 &&
+	test "$(count webhook_delivery "status = '"'"'pending'"'"'")" = "$pending" &&
+	test "$(count webhook_delivery "webhook_id NOT IN ($ALL, $ERR)")" = "$young" &&
+	test "$(count webhook_delivery "webhook_id = $ERR AND status <> '"'"'pending'"'"'")" = 0
+'
+
 test_expect_success 'the daemon: woken by NOTIFY, stops cleanly on SIGTERM' '
 	sql -c "UPDATE webhook SET active = false WHERE id IN ($ERR, $DEAD)" &&
 	n=$(ls ok/*.path | wc -l) || return 1
