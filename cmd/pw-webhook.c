@@ -123,6 +123,7 @@ struct worker {
 	int		 timeout;	/* seconds per request */
 	int		 keep;		/* days finished rows stay; 0: ever */
 	time_t		 pruned;	/* last prune */
+	int		 listener;	/* backend pid that LISTENs, or 0 */
 };
 
 struct delivery {
@@ -414,11 +415,25 @@ prune(struct worker *k)
 	return 0;
 }
 
-/* LISTEN on the channel (again, after a reconnection): 0 or -1. */
+/*
+ * LISTEN on the channel unless this connection already does: the
+ * database layer reconnects by itself, and a new session listens to
+ * nothing.  1 when it had to (notifications may have been missed), 0
+ * when nothing changed, -1 on a failure.
+ */
 static int
 listen_channel(struct worker *k)
 {
-	return db_exec_script(&k->c.db, "LISTEN " CHANNEL);
+	PGconn *conn = db_pgconn(&k->c.db);
+
+	if (conn != NULL && PQbackendPID(conn) == k->listener)
+		return 0;
+	k->listener = 0;
+	if (db_exec_script(&k->c.db, "LISTEN " CHANNEL) == -1 ||
+	    (conn = db_pgconn(&k->c.db)) == NULL)
+		return -1;
+	k->listener = PQbackendPID(conn);
+	return 1;
 }
 
 /*
@@ -473,7 +488,7 @@ run_daemon(struct worker *k)
 {
 	struct sigaction sa;
 	sigset_t block, old;
-	int backoff = 1;
+	int backoff = 1, rc;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -485,24 +500,28 @@ run_daemon(struct worker *k)
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGINT);
 	sigprocmask(SIG_BLOCK, &block, &old);
+	sigdelset(&old, SIGTERM);
+	sigdelset(&old, SIGINT);
 
 	if (listen_channel(k) == -1)
 		return EX_TEMPFAIL;
 	log_info("waiting for deliveries");
 	while (!stopping) {
-		if (drain(k) == -1) {
-			/* The database went away: wait, reconnect, listen. */
+		if (drain(k) == -1 || (rc = listen_channel(k)) == -1) {
+			/* The database went away: wait, reconnect. */
 			struct timespec ts = { backoff, 0 };
 
 			log_warnx("database failure; retrying in %ds", backoff);
 			pselect(0, NULL, NULL, NULL, &ts, &old);
 			if (backoff < 60)
 				backoff *= 2;
-			if (db_ensure(&k->c.db) == 0)
-				listen_channel(k);
+			db_ensure(&k->c.db);
 			continue;
 		}
 		backoff = 1;
+		/* A new session listens now: look again at once. */
+		if (rc == 1)
+			continue;
 		if (time(NULL) - k->pruned >= PRUNE_EVERY && prune(k) == -1)
 			continue;
 		wait_work(k, &old);

@@ -208,7 +208,7 @@ test_expect_success 'finished deliveries older than --keep days go' '
 	test "$(count webhook_delivery "webhook_id = $ERR AND status <> '"'"'pending'"'"'")" = 0
 '
 
-test_expect_success 'the daemon: woken by NOTIFY, stops cleanly on SIGTERM' '
+test_expect_success 'the daemon: woken by NOTIFY, survives losing its session, stops on SIGTERM' '
 	sql -c "UPDATE webhook SET active = false WHERE id IN ($ERR, $DEAD)" &&
 	n=$(ls ok/*.path | wc -l) || return 1
 	# Bounded: a worker deaf to SIGTERM fails the test, not the suite.
@@ -226,6 +226,24 @@ test_expect_success 'the daemon: woken by NOTIFY, stops cleanly on SIGTERM' '
 	i=0 &&
 	until [ "$(ls ok/*.path | wc -l)" = $((n + 2)) ]; do
 		i=$((i + 1)) && test $i -lt 200 && sleep 0.05 || return 1
+	done &&
+	# Its session killed: it reconnects, listens again, delivers.
+	sql -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+		WHERE application_name = '"'"'pw-webhook'"'"'" >/dev/null &&
+	i=0 &&
+	until grep -q "database failure" daemon.log; do
+		i=$((i + 1)) && test $i -lt 200 && sleep 0.05 || return 1
+	done &&
+	for st in accepted new; do
+		test "$(curl -s -o out -w "%{http_code}" -X PATCH \
+			-H "Authorization: Token $TOK_MAINT" \
+			-H "Content-Type: application/json" -d "{\"state\":\"$st\"}" \
+			"$HTTP_URL/api/1.4/patches/1/")" = 200 &&
+		n=$((n + 2)) &&
+		i=0 &&
+		until [ "$(ls ok/*.path | wc -l)" = $((n + 2)) ]; do
+			i=$((i + 1)) && test $i -lt 200 && sleep 0.05 || return 1
+		done || return 1
 	done &&
 	kill -TERM $pid &&
 	wait $pid &&
