@@ -46,7 +46,10 @@
  * (26-36 mails/s either way on a loaded 2-core VM: each delivery's own
  * start-up dominates).  Comments need no lock: their only read-then-write
  * is the duplicate check, which ON CONFLICT makes atomic, and tag counts
- * are incremented in place.
+ * are incremented in place.  Except a reply that finds no parent: it looks
+ * again under the lock before it is journaled as dropped, so that the
+ * parent's delivery, which looks for such replies after its commit
+ * (orphans_adopt()), cannot miss it.
  *
  * People are global, not per project: a new address is inserted with ON
  * CONFLICT (email) DO NOTHING and looked up again if another delivery won
@@ -145,6 +148,9 @@ enum stmt {
 	ST_RELTUPLES,
 	ST_JOURNAL_LOOKUP,
 	ST_TAIL_INSERT,
+	ST_ORPHAN_NOTE,
+	ST_ORPHANS,
+	ST_ORPHAN_READY,
 	ST__MAX
 };
 
@@ -328,6 +334,7 @@ static const struct stmt_def stmts[ST__MAX] = {
 	    " set_config('enable_seqscan', 'off', false),"
 	    " set_config('enable_hashjoin', 'off', false),"
 	    " set_config('enable_mergejoin', 'off', false)", 1 },
+	/* The same settings in the startup packet: ingest_session_options(). */
 	/*
 	 * Re-parse of a stored mail: its object takes the fields the parser
 	 * derives again; nothing is written when nothing changed.
@@ -471,6 +478,33 @@ static const struct stmt_def stmts[ST__MAX] = {
 	    " attempts = mail.attempts + 1"
 	    " WHERE mail.status IN ('pending', 'failed', 'no_project')"
 	    " RETURNING id", 25 },
+	/* A reply without a parent keeps its refs (sql/0004). */
+	[ST_ORPHAN_NOTE] = { "ingest_orphan_note",
+	    "UPDATE mail SET refs = $2::text[] WHERE id = $1", 2 },
+	/* The recent ones among them that name any of $2. */
+	[ST_ORPHANS] = { "ingest_orphans",
+	    "SELECT id, msgid FROM mail WHERE status = 'dropped'"
+	    " AND refs IS NOT NULL AND refs && $2::text[] AND project_id = $1"
+	    " AND received_at > now() - make_interval(days => $3)"
+	    " ORDER BY id LIMIT 1000", 3 },
+	/*
+	 * Whether entry $1 may be parsed again now that $2 is here: $2 is
+	 * its first ref (In-Reply-To: nothing can come that beats it), or
+	 * every one of its refs is here (§13 then picks what in-order
+	 * delivery would have picked).  Otherwise wait for the rest.
+	 */
+	[ST_ORPHAN_READY] = { "ingest_orphan_ready",
+	    "SELECT m.refs[1] = ANY ($2::text[]) OR NOT EXISTS ("
+	    " SELECT 1 FROM unnest(m.refs) AS r(id)"
+	    " WHERE NOT EXISTS (SELECT 1 FROM patch p WHERE p.msgid = r.id"
+	    " AND p.project_id = $3)"
+	    " AND NOT EXISTS (SELECT 1 FROM cover v WHERE v.msgid = r.id"
+	    " AND v.project_id = $3)"
+	    " AND NOT EXISTS (SELECT 1 FROM patch_comment c WHERE c.msgid = r.id"
+	    " AND (SELECT p.project_id FROM patch p WHERE p.id = c.patch_id) = $3)"
+	    " AND NOT EXISTS (SELECT 1 FROM cover_comment c WHERE c.msgid = r.id"
+	    " AND (SELECT v.project_id FROM cover v WHERE v.id = c.cover_id) = $3))"
+	    " FROM mail m WHERE m.id = $1 AND m.status = 'dropped'", 3 },
 	/* What the planner believes the size of the patch table to be. */
 	[ST_RELTUPLES] = { "ingest_reltuples",
 	    "SELECT greatest(reltuples, 0)::bigint FROM pg_class"
@@ -604,6 +638,7 @@ struct ctx {
 	int64_t			 tag_patch;	/* counts for the tail */
 	struct buf		 tag_ids;
 	struct buf		 tag_counts;
+	int			 orphan;	/* a reply dropped without parent */
 };
 
 static void
@@ -1429,23 +1464,22 @@ pick_parent(const struct dbres *r, char *const *ids, size_t nids, int k)
 	return 0;
 }
 
+/*
+ * §13's candidates for the refs (and the author, once there is a parent):
+ * the parent into *parent (0: none), *is_patch.  0 or -1.
+ */
 static int
-store_comment(struct ctx *c)
+find_parent(struct ctx *c, char *const *ids, size_t nids, int64_t *parent,
+    int *is_patch)
 {
 	struct parsed_mail *pm = &c->pm;
 	struct buf a = BUF_INIT;
-	char **ids = NULL;
-	size_t nids = 0, i;
 	struct dbres *r = NULL;
-	int64_t parent = 0, id;
-	int is_patch = 0, found, attempt, valid = pm->author.error == NULL;
-	enum stmt add, find;
-	enum ingest_kind kind;
+	int attempt, valid = pm->author.error == NULL;
 
-	for (i = 0; i < pm->nrefs; i++)
-		ids_add(&ids, &nids, pm->refs[i]);
-	/* the parents, and the author (§8.3) once there is one */
-	for (attempt = 0; nids > 0 && attempt < 2; attempt++) {
+	*parent = 0;
+	*is_patch = 0;
+	for (attempt = 0; attempt < 2; attempt++) {
 		if (valid)
 			r = db_run(c->db, &stmts[ST_PARENT_PERSON],
 			    DB_STR(pm->author.email), DB_STR(pm->author.name),
@@ -1462,20 +1496,50 @@ store_comment(struct ctx *c)
 		/* another delivery inserted the address: again */
 	}
 	buf_release(&a);
-	if (nids > 0 && r == NULL) {
-		ids_free(ids, nids);
+	if (r == NULL)
 		return -1;
-	}
-	if (nids > 0) {
-		/* patches (kinds 0, 1) by ref order, then covers (2, 3) */
-		parent = pick_parent(r, ids, nids, 0);
-		is_patch = parent != 0;
-		if (parent == 0)
-			parent = pick_parent(r, ids, nids, 2);
+	/* patches (kinds 0, 1) by ref order, then covers (2, 3) */
+	*parent = pick_parent(r, ids, nids, 0);
+	*is_patch = *parent != 0;
+	if (*parent == 0)
+		*parent = pick_parent(r, ids, nids, 2);
+	return 0;
+}
+
+static int
+store_comment(struct ctx *c)
+{
+	struct parsed_mail *pm = &c->pm;
+	char **ids = NULL;
+	size_t nids = 0, i;
+	int64_t parent = 0, id;
+	int is_patch = 0, found, rc = 0;
+	enum stmt add, find;
+	enum ingest_kind kind;
+
+	for (i = 0; i < pm->nrefs; i++)
+		ids_add(&ids, &nids, pm->refs[i]);
+	if (nids > 0)
+		rc = find_parent(c, ids, nids, &parent, &is_patch);
+	/*
+	 * No parent yet: look again under the project's lock, which every
+	 * patch and cover letter holds until its commit.  Either the parent
+	 * committed before we got the lock, and this finds it, or its
+	 * delivery takes the lock after our commit, and then sees this
+	 * reply dropped with its refs (orphans_adopt()).  Nothing is missed
+	 * in between.
+	 */
+	if (rc == 0 && nids > 0 && parent == 0) {
+		rc = lock_project(c);
+		if (rc == 0)
+			rc = find_parent(c, ids, nids, &parent, &is_patch);
 	}
 	ids_free(ids, nids);
+	if (rc == -1)
+		return -1;
 	if (parent == 0) {
 		c->r->status = INGEST_DROPPED;
+		c->orphan = nids > 0;
 		set_reason(c->r, "reply to an unknown message");
 		return 0;
 	}
@@ -1624,6 +1688,26 @@ sha256(const void *p, size_t len, unsigned char out[32])
 	EVP_Digest(p, len, out, &n, EVP_sha256(), NULL);
 }
 
+/* A reply dropped for want of a parent: keep its refs (sql/0004). */
+static int
+orphan_note(struct ctx *c)
+{
+	struct buf a = BUF_INIT;
+	char **ids = NULL;
+	size_t nids = 0, i;
+	int rc;
+
+	if (!c->orphan || c->mail_id == 0 || c->r->status != INGEST_DROPPED)
+		return 0;
+	for (i = 0; i < c->pm.nrefs; i++)
+		ids_add(&ids, &nids, c->pm.refs[i]);
+	rc = db_run_do(c->db, &stmts[ST_ORPHAN_NOTE], DB_I64(c->mail_id),
+	    DB_STR(ids_array(&a, ids, nids)));
+	ids_free(ids, nids);
+	buf_release(&a);
+	return rc;
+}
+
 /* Journal the mail; 1 when its bytes were already handled. */
 static int
 journal_add(struct ctx *c)
@@ -1750,9 +1834,9 @@ process(struct ctx *c)
 		rc = 0;
 		break;
 	}
-	if (rc == -1)
+	if (rc == -1 || tail(c) == -1)
 		return -1;
-	return tail(c);
+	return orphan_note(c);
 }
 
 static void
@@ -1782,6 +1866,7 @@ ctx_release(struct ctx *c)
 	buf_release(&c->tag_ids);
 	buf_release(&c->tag_counts);
 	c->tag_patch = 0;
+	c->orphan = 0;
 }
 
 /* Run process() with the per-mail arena for results. */
@@ -1818,7 +1903,8 @@ tx_begin(struct ingest *ing)
 	if (db_ensure(ing->db) == -1)
 		return -1;
 	/* a new connection (the PGconn pointer may be reused) */
-	if (ch->session != PQbackendPID(ing->db->conn)) {
+	if (!(ing->opts.session_preset && ing->db->options_sent) &&
+	    ch->session != PQbackendPID(ing->db->conn)) {
 		if (db_run_do(ing->db, &stmts[ST_SESSION],
 		    DB_STR(ing->opts.durable ? "on" : "off")) == -1)
 			return -1;
@@ -1830,6 +1916,18 @@ tx_begin(struct ingest *ing)
 		ch->loaded = time(NULL);
 	}
 	return db_begin(ing->db);
+}
+
+const char *
+ingest_session_options(int durable)
+{
+	/* ST_SESSION's settings, for db.options */
+	return durable ? "-c synchronous_commit=on"
+	    " -c plan_cache_mode=force_generic_plan -c enable_seqscan=off"
+	    " -c enable_hashjoin=off -c enable_mergejoin=off" :
+	    "-c synchronous_commit=off"
+	    " -c plan_cache_mode=force_generic_plan -c enable_seqscan=off"
+	    " -c enable_hashjoin=off -c enable_mergejoin=off";
 }
 
 static void
@@ -1885,6 +1983,89 @@ db_reason(struct ctx *c)
 	    c->db->errmsg ? c->db->errmsg : "error", c->db->sqlstate);
 }
 
+/*
+ * Replies that came before what they answer (sql/0004): once a patch or
+ * cover letter with msgid is committed in project, the recent entries
+ * dropped for want of a parent whose refs name it are parsed again, each
+ * in its own transaction, and so on for the comments they become (a
+ * reply to a reply); each only when ST_ORPHAN_READY says the parent §13
+ * picks now is the one it would have picked in order (a reply to a patch
+ * of a series also names the cover letter, which must not take it when
+ * the patch comes later).  What store_comment() does under the project's lock
+ * makes sure no such reply is missed when both race.  Failures are
+ * logged; the mail that triggered this is committed whatever happens.
+ */
+#define ORPHAN_DAYS	30	/* "recent" */
+#define ORPHAN_MAX	1000	/* re-parses after one mail, at most */
+
+static void
+orphans_adopt(struct ingest *ing, int64_t project, const char *msgid)
+{
+	struct ingest_result res;
+	struct buf a = BUF_INIT;
+	struct dbres *r;
+	char **todo = NULL, *one[1];
+	int64_t *ids = NULL;
+	char **found = NULL;
+	size_t ntodo = 0, next = 0, done = 0, n, i;
+	int stop = 0;
+
+	ids_add(&todo, &ntodo, msgid);
+	while (!stop && next < ntodo && done < ORPHAN_MAX) {
+		one[0] = todo[next++];
+		r = db_run(ing->db, &stmts[ST_ORPHANS], DB_I64(project),
+		    DB_STR(ids_array(&a, one, 1)), DB_I64(ORPHAN_DAYS));
+		if (r == NULL)
+			break;
+		n = (size_t)dbres_rows(r);
+		ids = xreallocarray(ids, n ? n : 1, sizeof(*ids));
+		found = xreallocarray(found, n ? n : 1, sizeof(*found));
+		for (i = 0; i < n; i++) {
+			ids[i] = dbres_i64(r, (int)i, 0);
+			found[i] = xstrdup(dbres_str(r, (int)i, 1) ?
+			    dbres_str(r, (int)i, 1) : "");
+		}
+		dbres_free(r);
+		for (i = 0; i < n; i++) {
+			if (stop || done++ >= ORPHAN_MAX) {
+				free(found[i]);
+				continue;
+			}
+			r = db_run(ing->db, &stmts[ST_ORPHAN_READY],
+			    DB_I64(ids[i]), DB_STR(a.s), DB_I64(project));
+			if (r == NULL)
+				stop = 1;
+			else if (dbres_rows(r) == 0 || !dbres_bool(r, 0, 0)) {
+				dbres_free(r);
+				free(found[i]);
+				continue;
+			} else
+				dbres_free(r);
+			if (stop)
+				;
+			else if (ingest_reparse(ing, ids[i], &res) == -1 ||
+			    res.status == INGEST_TEMPFAIL) {
+				log_warnx("journal entry %lld, a reply that "
+				    "came before %s: %s", (long long)ids[i],
+				    msgid, res.reason);
+				stop = 1;
+			} else if (res.status == INGEST_STORED) {
+				log_info("journal entry %lld: %s %s now that "
+				    "%s is here", (long long)ids[i],
+				    ingest_kind_names[res.kind], found[i],
+				    one[0]);
+				if (found[i][0] != '\0')
+					ids_add(&todo, &ntodo, found[i]);
+			}
+			free(found[i]);
+		}
+	}
+	ids_free(todo, ntodo);
+	free(ids);
+	free(found);
+	buf_release(&a);
+}
+
 int
 ingest_one(struct ingest *ing, const struct ingest_mail *m,
     struct ingest_result *res)
@@ -1931,6 +2112,16 @@ ingest_one(struct ingest *ing, const struct ingest_mail *m,
 	if (rc == -1)
 		res->status = INGEST_TEMPFAIL;
 	account(ing, res);
+	if (rc == 0 && res->status == INGEST_STORED && c.proj != NULL &&
+	    (res->kind == INGEST_PATCH || res->kind == INGEST_COVER)) {
+		char *msgid = xstrdup(c.pm.msgid);
+		int64_t project = c.proj->id;
+
+		ctx_release(&c);
+		orphans_adopt(ing, project, msgid);
+		free(msgid);
+		return rc;
+	}
 	ctx_release(&c);
 	return rc;
 }

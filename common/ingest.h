@@ -82,6 +82,11 @@ struct ingest_opts {
 	int		 durable;	/* synchronous_commit on (pipe, LMTP) */
 	int		 batch_size;	/* mails per batch transaction */
 	size_t		 batch_bytes;	/* flush a batch beyond this much mail */
+	/*
+	 * The connection was opened with ingest_session_options(durable)
+	 * in db.options: no session statement per connection.
+	 */
+	int		 session_preset;
 };
 
 /* One message as received. */
@@ -128,6 +133,8 @@ struct ingest {
 };
 
 void	ingest_init(struct ingest *, struct db *, const struct ingest_opts *);
+/* The per-connection settings ingest needs, as libpq startup options. */
+const char *ingest_session_options(int durable);
 void	ingest_release(struct ingest *);
 
 /*
