@@ -144,7 +144,7 @@ enum stmt {
 	ST_TAIL,
 	ST_RELTUPLES,
 	ST_JOURNAL_LOOKUP,
-	ST_TAIL_INSERT,
+	ST_BATCH_TAIL,
 	ST__MAX
 };
 
@@ -440,37 +440,52 @@ static const struct stmt_def stmts[ST__MAX] = {
 	    " WHERE sha256 = ANY (ARRAY(SELECT decode(h, 'hex')"
 	    " FROM unnest($2::text[]) AS h)) AND forced_list_id = $1", 2 },
 	/*
-	 * Batches: the tail writes the journal entry whole, once, instead of
-	 * an insert before and an update after; an entry that exists (left
-	 * failed or no_project, or written meanwhile) is updated unless its
-	 * outcome is final (then no row comes back).
+	 * Batches: the tails of all the batch's mails, in one statement at
+	 * the end of the batch (batch_tail_flush): the events in order, the
+	 * tag counts summed per patch and tag, and each mail's journal entry
+	 * whole, written once instead of an insert before and an update
+	 * after.  An entry that exists (left failed or no_project, or
+	 * written meanwhile by another delivery) is updated unless its
+	 * outcome is final (then no row comes back for it).  The raw bytes
+	 * come as one binary bytea[] ($17).
 	 */
-	[ST_TAIL_INSERT] = { "ingest_tail_insert",
+	[ST_BATCH_TAIL] = { "ingest_batch_tail",
 	    "WITH ev AS (INSERT INTO event (category, project_id, date,"
 	    " patch_id, series_id, cover_id, patch_comment_id,"
 	    " cover_comment_id)"
-	    " SELECT e.c, $4, clock_timestamp(), e.p, e.s, e.v, e.pc, e.cc"
-	    " FROM unnest($11::text[], $12::bigint[], $13::bigint[],"
-	    " $14::bigint[], $15::bigint[], $16::bigint[]) WITH ORDINALITY"
-	    " AS e(c, p, s, v, pc, cc, n) ORDER BY e.n),"
+	    " SELECT e.c, e.j, clock_timestamp(), e.p, e.s, e.v, e.pc, e.cc"
+	    " FROM unnest($1::text[], $2::bigint[], $3::bigint[],"
+	    " $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[])"
+	    " WITH ORDINALITY AS e(c, j, p, s, v, pc, cc, n) ORDER BY e.n),"
 	    " tg AS (INSERT INTO patch_tag (patch_id, tag_id, count)"
-	    " SELECT $17, t, c FROM unnest($18::bigint[], $19::integer[])"
-	    " AS x(t, c) WHERE $17::bigint IS NOT NULL AND c > 0"
+	    " SELECT p, t, sum(c) FROM unnest($8::bigint[], $9::bigint[],"
+	    " $10::integer[]) AS x(p, t, c) WHERE c > 0 GROUP BY p, t"
 	    " ON CONFLICT (patch_id, tag_id)"
 	    " DO UPDATE SET count = patch_tag.count + EXCLUDED.count)"
 	    " INSERT INTO mail (sha256, forced_list_id, envelope_from,"
 	    " envelope_to, size, raw, processed_at, status, reason, list_id,"
 	    " project_id, msgid, subject, patch_id, cover_id,"
-	    " patch_comment_id, cover_comment_id)"
-	    " VALUES ($20, $21, $22, $23, $24, $25, now(), $1, $2, $3, $4, $5,"
-	    " $6, $7, $8, $9, $10)"
+	    " patch_comment_id, cover_comment_id, attempts)"
+	    " SELECT decode(m.h, 'hex'), $11, m.ef, m.et, m.sz, m.raw, now(),"
+	    " m.st, m.re, m.li, m.j, m.mi, m.su, m.p, m.v, m.pc, m.cc, m.at"
+	    " FROM unnest($12::text[], $13::text[], $14::text[],"
+	    " $15::integer[], $16::text[], $17::bytea[], $18::text[],"
+	    " $19::text[], $20::bigint[], $21::text[], $22::text[],"
+	    " $23::bigint[], $24::bigint[], $25::bigint[], $26::bigint[],"
+	    " $27::integer[])"
+	    " WITH ORDINALITY AS m(h, ef, et, sz, st, raw, re, li, j, mi, su,"
+	    " p, v, pc, cc, at, n) ORDER BY m.n"
 	    " ON CONFLICT (sha256, forced_list_id) DO UPDATE"
-	    " SET processed_at = now(), status = $1, reason = $2, list_id = $3,"
-	    " project_id = $4, msgid = $5, subject = $6, patch_id = $7,"
-	    " cover_id = $8, patch_comment_id = $9, cover_comment_id = $10,"
-	    " attempts = mail.attempts + 1"
+	    " SET processed_at = now(), status = EXCLUDED.status,"
+	    " reason = EXCLUDED.reason, list_id = EXCLUDED.list_id,"
+	    " project_id = EXCLUDED.project_id, msgid = EXCLUDED.msgid,"
+	    " subject = EXCLUDED.subject, patch_id = EXCLUDED.patch_id,"
+	    " cover_id = EXCLUDED.cover_id,"
+	    " patch_comment_id = EXCLUDED.patch_comment_id,"
+	    " cover_comment_id = EXCLUDED.cover_comment_id,"
+	    " attempts = mail.attempts + EXCLUDED.attempts"
 	    " WHERE mail.status IN ('pending', 'failed', 'no_project')"
-	    " RETURNING id", 25 },
+	    " RETURNING encode(sha256, 'hex'), id", 27 },
 	/* What the planner believes the size of the patch table to be. */
 	[ST_RELTUPLES] = { "ingest_reltuples",
 	    "SELECT greatest(reltuples, 0)::bigint FROM pg_class"
@@ -575,6 +590,8 @@ cache_free_tags(struct ingest_cache *ch)
 
 /* ---- the per-mail context ----------------------------------------------- */
 
+struct batch_item;
+
 struct ev {
 	const char	*cat;
 	int64_t		 patch, series, cover, pcomment, ccomment;
@@ -589,6 +606,8 @@ struct ctx {
 	int64_t			 mail_id;
 	int			 reparse;
 	int			 deferred;	/* batch: journal written by the tail */
+	struct batch_item	*item;		/* batch: this mail's item */
+	struct parsed_mail	*pre;		/* batch: parsed ahead, or NULL */
 	char			 prev_status[16];	/* reparse: row's status */
 	int64_t			 row_obj[INGEST_KIND_MAX];	/* reparse */
 	struct parsed_mail	 pm;
@@ -1519,52 +1538,7 @@ store_comment(struct ctx *c)
 /* ---- one mail ----------------------------------------------------------- */
 
 static void sha256(const void *, size_t, unsigned char[32]);
-
-/*
- * The tail of a batch's mail: the journal entry is written here, whole
- * (ST_TAIL_INSERT).  No row back: the same bytes were handled meanwhile
- * (earlier in this batch, or by another delivery), and this mail was
- * necessarily a duplicate of what they made.
- */
-static int
-tail_insert(struct ctx *c, const char *status, struct buf *cat,
-    struct buf a[5])
-{
-	const struct ingest_mail *m = c->m;
-	struct ingest_result *r = c->r;
-	unsigned char digest[32];
-	const unsigned char *sum = m->sha256;
-	size_t size = m->size > m->len ? m->size : m->len;
-	struct dbres *res;
-
-	if (sum == NULL) {
-		sha256(m->bytes, m->len, digest);
-		sum = digest;
-	}
-	res = db_run(c->db, &stmts[ST_TAIL_INSERT], DB_STR(status), DB_STR(r->reason[0] ? r->reason : NULL),
-	    DB_STR(c->list_id), DB_ID(c->proj ? c->proj->id : 0),
-	    DB_STR(c->parsed ? c->pm.msgid : NULL),
-	    DB_STR(c->parsed ? c->pm.subject : NULL),
-	    DB_ID(c->obj[INGEST_PATCH]), DB_ID(c->obj[INGEST_COVER]),
-	    DB_ID(c->obj[INGEST_PATCH_COMMENT]),
-	    DB_ID(c->obj[INGEST_COVER_COMMENT]),
-	    DB_STR(cat->s), DB_STR(a[0].s), DB_STR(a[1].s), DB_STR(a[2].s),
-	    DB_STR(a[3].s), DB_STR(a[4].s), DB_ID(c->tag_patch),
-	    DB_STR(c->tag_ids.s), DB_STR(c->tag_counts.s),
-	    DB_BYTEA(sum, 32), DB_STR(c->forced ? c->forced : ""),
-	    DB_STR(m->envelope_from), DB_STR(m->envelope_to),
-	    DB_I64((int64_t)size),
-	    m->size > m->len ? DB_NULL : DB_BYTEA(m->bytes, m->len));
-	if (res == NULL)
-		return -1;
-	if (dbres_rows(res) == 0) {
-		r->status = INGEST_DUPLICATE;
-		r->redelivered = 1;
-		set_reason(r, "already received");
-	} else
-		c->mail_id = r->mail_id = dbres_i64(res, 0, 0);
-	return 0;
-}
+static void batch_tail_add(struct ctx *, const char *status);
 
 /* The mail's events, tag counts and journal outcome (ST_TAIL). */
 static int
@@ -1581,6 +1555,11 @@ tail(struct ctx *c)
 	if (c->reparse && r->status == INGEST_DUPLICATE &&
 	    strcmp(c->prev_status, "stored") == 0)
 		status = "stored";
+	if (c->deferred) {
+		/* written with the rest of the batch: batch_tail_flush() */
+		batch_tail_add(c, status);
+		return 0;
+	}
 	for (i = 0; i < c->nev; i++) {
 		array_add_text(&cat, c->ev[i].cat, strlen(c->ev[i].cat));
 		array_add_i64(&a[0], c->ev[i].patch);
@@ -1594,10 +1573,6 @@ tail(struct ctx *c)
 		array_end(&a[i]);
 	array_end(&c->tag_ids);
 	array_end(&c->tag_counts);
-	if (c->deferred) {
-		rc = tail_insert(c, status, &cat, a);
-		goto out;
-	}
 	rc = db_run_do(c->db, &stmts[ST_TAIL], DB_I64(c->mail_id),
 	    DB_STR(status), DB_STR(r->reason[0] ? r->reason : NULL),
 	    DB_STR(c->list_id), DB_ID(c->proj ? c->proj->id : 0),
@@ -1609,7 +1584,6 @@ tail(struct ctx *c)
 	    DB_STR(cat.s), DB_STR(a[0].s), DB_STR(a[1].s), DB_STR(a[2].s),
 	    DB_STR(a[3].s), DB_STR(a[4].s), DB_ID(c->tag_patch),
 	    DB_STR(c->tag_ids.s), DB_STR(c->tag_counts.s));
-out:
 	buf_release(&cat);
 	for (i = 0; i < 5; i++)
 		buf_release(&a[i]);
@@ -1682,11 +1656,18 @@ process(struct ctx *c)
 		return tail(c);
 	}
 
-	memset(&po, 0, sizeof(po));
-	po.list_id = c->forced;
-	po.base_path = ing->opts.base_path;
-	po.ignore_auto_submitted = ing->opts.ignore_auto_submitted;
-	mail_parse(pm, m->bytes, m->len, &po);
+	if (c->pre != NULL) {
+		/* parsed while the server ran the previous mail's statements */
+		*pm = *c->pre;
+		free(c->pre);
+		c->pre = NULL;
+	} else {
+		memset(&po, 0, sizeof(po));
+		po.list_id = c->forced;
+		po.base_path = ing->opts.base_path;
+		po.ignore_auto_submitted = ing->opts.ignore_auto_submitted;
+		mail_parse(pm, m->bytes, m->len, &po);
+	}
 	c->parsed = 1;
 	if (pm->cls == MAIL_MALFORMED) {
 		c->r->status = INGEST_MALFORMED;
@@ -1775,6 +1756,11 @@ ctx_release(struct ctx *c)
 {
 	if (c->parsed)
 		mail_release(&c->pm);
+	if (c->pre != NULL) {
+		mail_release(c->pre);
+		free(c->pre);
+		c->pre = NULL;
+	}
 	free(c->ev);
 	c->ev = NULL;
 	c->nev = c->evcap = 0;
@@ -1945,17 +1931,305 @@ struct batch_item {
 	unsigned char	 sha[32];
 	size_t		 efrom, eto;	/* offsets + 1 into data, 0: NULL */
 	int		 done;		/* journaled before, with a final outcome */
+	int		 tailed;	/* its tail is in batch.t */
+	int		 attempts;	/* copies of it in the batch */
+	size_t		 dup_of;	/* a later copy: 1 + the first's index */
+	struct parsed_mail *pre;	/* parsed ahead (batch_idle), or NULL */
 	struct ingest_result r;
+};
+
+/*
+ * The tails of a batch's mails (batch_tail_add), as PostgreSQL array
+ * literals, one per column of ST_BATCH_TAIL; the columns that come from
+ * the items themselves (digest, envelope, size, bytes) are added at the
+ * flush.
+ */
+enum bt {
+	BT_EV_C, BT_EV_J, BT_EV_P, BT_EV_S, BT_EV_V, BT_EV_PC, BT_EV_CC,
+	BT_TG_P, BT_TG_T, BT_TG_C,
+	BT_ST, BT_RE, BT_LI, BT_J, BT_MI, BT_SU, BT_P, BT_V, BT_PC, BT_CC,
+	BT__MAX
 };
 
 struct batch {
 	struct batch_item *item;
 	size_t		 n, cap;
+	size_t		 cur;		/* the item being processed */
 	struct buf	 data;
+	struct buf	 t[BT__MAX];
 	int		 open;
 	int64_t		 known;		/* patches the statistics know, -1 */
 	unsigned long	 patches_at;	/* ing->stored[PATCH] then */
 };
+
+/* A text array element, or NULL. */
+static void
+array_add_str(struct buf *b, const char *s)
+{
+	if (s == NULL) {
+		buf_addc(b, b->len > 0 ? ',' : '{');
+		buf_adds(b, "NULL");
+	} else
+		array_add_text(b, s, strlen(s));
+}
+
+/* Append the elements of a literal array_add_*() started ("{1,2"). */
+static size_t
+array_append_raw(struct buf *b, const struct buf *from)
+{
+	const char *p;
+	size_t n = 0, len;
+
+	if (from->len == 0)
+		return 0;
+	for (p = from->s + 1; *p != '\0'; p += len + (p[len] == ',')) {
+		len = strcspn(p, ",}");
+		buf_addc(b, b->len > 0 ? ',' : '{');
+		buf_add(b, p, len);
+		n++;
+		if (p[len] == '}')
+			break;
+	}
+	return n;
+}
+
+/*
+ * The end of a batch's mail (tail() with c->deferred): what ST_TAIL
+ * would write, kept for one statement at the end of the batch.  Nothing
+ * later in the batch reads it: the series rules read patches, covers,
+ * comments, series and references, never events, tag counts or the
+ * journal (whose lookup is done once, before the batch's first mail).
+ */
+static void
+batch_tail_add(struct ctx *c, const char *status)
+{
+	struct batch *b = c->ing->batch;
+	struct buf *t = b->t;
+	int64_t proj = c->proj ? c->proj->id : 0;
+	size_t i, k;
+
+	for (i = 0; i < c->nev; i++) {
+		array_add_text(&t[BT_EV_C], c->ev[i].cat, strlen(c->ev[i].cat));
+		array_add_i64(&t[BT_EV_J], proj);
+		array_add_i64(&t[BT_EV_P], c->ev[i].patch);
+		array_add_i64(&t[BT_EV_S], c->ev[i].series);
+		array_add_i64(&t[BT_EV_V], c->ev[i].cover);
+		array_add_i64(&t[BT_EV_PC], c->ev[i].pcomment);
+		array_add_i64(&t[BT_EV_CC], c->ev[i].ccomment);
+	}
+	if (c->tag_patch != 0) {
+		k = array_append_raw(&t[BT_TG_T], &c->tag_ids);
+		array_append_raw(&t[BT_TG_C], &c->tag_counts);
+		for (i = 0; i < k; i++)
+			array_add_i64(&t[BT_TG_P], c->tag_patch);
+	}
+	array_add_str(&t[BT_ST], status);
+	array_add_str(&t[BT_RE], c->r->reason[0] ? c->r->reason : NULL);
+	array_add_str(&t[BT_LI], c->list_id);
+	array_add_i64(&t[BT_J], proj);
+	array_add_str(&t[BT_MI], c->parsed ? c->pm.msgid : NULL);
+	array_add_str(&t[BT_SU], c->parsed ? c->pm.subject : NULL);
+	array_add_i64(&t[BT_P], c->obj[INGEST_PATCH]);
+	array_add_i64(&t[BT_V], c->obj[INGEST_COVER]);
+	array_add_i64(&t[BT_PC], c->obj[INGEST_PATCH_COMMENT]);
+	array_add_i64(&t[BT_CC], c->obj[INGEST_COVER_COMMENT]);
+	c->item->tailed = 1;
+}
+
+static void
+be32(struct buf *b, uint32_t v)
+{
+	unsigned char x[4] = { v >> 24, (v >> 16) & 255, (v >> 8) & 255,
+	    v & 255 };
+
+	buf_add(b, x, 4);
+}
+
+/*
+ * Write the batch's tails (ST_BATCH_TAIL) and give each mail its journal
+ * id; a mail whose entry was written meanwhile with a final outcome by
+ * someone else gets no row back and is a duplicate, as in ingest_one().
+ * The bytes travel as a binary bytea[] (array_recv's format: dimensions,
+ * element type 17, then length and bytes per element, -1 for NULL).
+ */
+static void hexify(const unsigned char sum[32], char out[65]);
+
+static int
+batch_tail_flush(struct ingest *ing, struct batch *b)
+{
+	struct buf hex = BUF_INIT, ef = BUF_INIT, et = BUF_INIT, sz = BUF_INIT,
+	    raw = BUF_INIT, at = BUF_INIT;
+	struct buf *t = b->t;
+	struct batch_item *it;
+	struct dbres *r;
+	char h[65];
+	const char *rh;
+	size_t i, j, n = 0, from = 0;
+	int row, rc = -1, hasnull = 0;
+
+	for (i = 0; i < b->n; i++)
+		n += b->item[i].tailed;
+	if (n == 0)
+		return 0;
+	be32(&raw, 1);		/* dimensions */
+	be32(&raw, 0);		/* has nulls, set below */
+	be32(&raw, 17);		/* bytea */
+	be32(&raw, (uint32_t)n);
+	be32(&raw, 1);		/* lower bound */
+	for (i = 0; i < b->n; i++) {
+		it = &b->item[i];
+		if (!it->tailed)
+			continue;
+		hexify(it->sha, h);
+		array_add_text(&hex, h, 64);
+		array_add_str(&ef, it->efrom ? b->data.s + it->efrom - 1 : NULL);
+		array_add_str(&et, it->eto ? b->data.s + it->eto - 1 : NULL);
+		buf_addc(&sz, sz.len > 0 ? ',' : '{');
+		buf_addf(&sz, "%zu", it->size > it->len ? it->size : it->len);
+		buf_addc(&at, at.len > 0 ? ',' : '{');
+		buf_addf(&at, "%d", it->attempts);
+		if (it->size > it->len) {
+			be32(&raw, 0xffffffffU);
+			hasnull = 1;
+		} else {
+			be32(&raw, (uint32_t)it->len);
+			buf_add(&raw, b->data.s + it->off, it->len);
+		}
+	}
+	if (hasnull)
+		raw.s[7] = 1;
+	array_end(&hex);
+	array_end(&ef);
+	array_end(&et);
+	array_end(&sz);
+	array_end(&at);
+	for (i = 0; i < BT__MAX; i++)
+		array_end(&t[i]);
+	r = db_run(ing->db, &stmts[ST_BATCH_TAIL], DB_STR(t[BT_EV_C].s),
+	    DB_STR(t[BT_EV_J].s), DB_STR(t[BT_EV_P].s), DB_STR(t[BT_EV_S].s),
+	    DB_STR(t[BT_EV_V].s), DB_STR(t[BT_EV_PC].s),
+	    DB_STR(t[BT_EV_CC].s), DB_STR(t[BT_TG_P].s), DB_STR(t[BT_TG_T].s),
+	    DB_STR(t[BT_TG_C].s),
+	    DB_STR(ing->opts.list_id ? ing->opts.list_id : ""),
+	    DB_STR(hex.s), DB_STR(ef.s), DB_STR(et.s), DB_STR(sz.s),
+	    DB_STR(t[BT_ST].s), DB_BYTEA(raw.s, raw.len), DB_STR(t[BT_RE].s),
+	    DB_STR(t[BT_LI].s), DB_STR(t[BT_J].s), DB_STR(t[BT_MI].s),
+	    DB_STR(t[BT_SU].s), DB_STR(t[BT_P].s), DB_STR(t[BT_V].s),
+	    DB_STR(t[BT_PC].s), DB_STR(t[BT_CC].s), DB_STR(at.s));
+	if (r == NULL)
+		goto out;
+	for (i = 0; i < b->n; i++)
+		b->item[i].tailed = b->item[i].tailed ? 2 : 0;
+	/* rows come back in the insert's order: search on from the last */
+	for (row = 0; row < dbres_rows(r); row++) {
+		rh = dbres_str(r, row, 0);
+		for (j = 0; j < b->n; j++) {
+			it = &b->item[(from + j) % b->n];
+			if (it->tailed != 2)
+				continue;
+			hexify(it->sha, h);
+			if (strcmp(h, rh) != 0)
+				continue;
+			it->r.mail_id = dbres_i64(r, row, 1);
+			it->tailed = 1;
+			from = (from + j + 1) % b->n;
+			break;
+		}
+	}
+	for (i = 0; i < b->n; i++) {
+		it = &b->item[i];
+		if (it->tailed != 2)
+			continue;
+		/* handled meanwhile by another delivery */
+		it->tailed = 1;
+		it->r.status = INGEST_DUPLICATE;
+		it->r.redelivered = 1;
+		it->r.mail_id = 0;
+		set_reason(&it->r, "already received");
+	}
+	/* later copies: the entry is the first's */
+	for (i = 0; i < b->n; i++)
+		if (b->item[i].dup_of != 0)
+			b->item[i].r.mail_id =
+			    b->item[b->item[i].dup_of - 1].r.mail_id;
+	dbres_free(r);
+	rc = 0;
+out:
+	buf_release(&hex);
+	buf_release(&ef);
+	buf_release(&et);
+	buf_release(&sz);
+	buf_release(&raw);
+	buf_release(&at);
+	return rc;
+}
+
+/*
+ * While the server runs a statement of the current mail, the client
+ * parses the next one (db.idle): parsing is a pure function of the
+ * bytes and the options, and this way it costs no wall time.  At most
+ * one mail is parsed ahead.
+ */
+static void
+batch_idle(void *arg)
+{
+	struct ingest *ing = arg;
+	struct batch *b = ing->batch;
+	struct batch_item *it;
+	struct parse_opts po;
+	size_t i;
+
+	for (i = b->cur + 1; i < b->n; i++) {
+		it = &b->item[i];
+		if (it->done || it->size > it->len)
+			continue;
+		if (it->pre != NULL)
+			return;
+		memset(&po, 0, sizeof(po));
+		po.list_id = ing->opts.list_id;
+		po.base_path = ing->opts.base_path;
+		po.ignore_auto_submitted = ing->opts.ignore_auto_submitted;
+		it->pre = xcalloc(1, sizeof(*it->pre));
+		mail_parse(it->pre, b->data.s + it->off, it->len, &po);
+		return;
+	}
+}
+
+/*
+ * The same bytes twice in one batch: the second copy fares as it would
+ * delivered after the first (ingest_one() finds the first's journal
+ * entry): when the first matched no project, it is processed again, to
+ * the same end (the batch sees the same projects), which only counts
+ * another attempt on the entry; otherwise it is a duplicate.  -1 if
+ * item i is the first copy.
+ */
+static int
+batch_copy(struct batch *b, size_t i)
+{
+	struct batch_item *it = &b->item[i], *first;
+	size_t j;
+
+	for (j = 0; j < i; j++)
+		if (b->item[j].tailed &&
+		    memcmp(b->item[j].sha, it->sha, 32) == 0)
+			break;
+	if (j == i)
+		return -1;
+	first = &b->item[j];
+	it->dup_of = j + 1;
+	if (first->r.status == INGEST_NO_PROJECT) {
+		it->r = first->r;
+		first->attempts++;
+		return 0;
+	}
+	memset(&it->r, 0, sizeof(it->r));
+	it->r.status = INGEST_DUPLICATE;
+	it->r.kind = first->r.kind;
+	it->r.redelivered = 1;
+	set_reason(&it->r, "already received (journal entry, %s)",
+	    ingest_status_names[first->r.status]);
+	return 0;
+}
 
 /*
  * The plans of this session were made with the statistics of the tables
@@ -2029,6 +2303,16 @@ item_mail(struct batch *b, struct batch_item *it, struct ingest_mail *m)
 static void
 batch_clear(struct batch *b)
 {
+	size_t i;
+
+	for (i = 0; i < b->n; i++)
+		if (b->item[i].pre != NULL) {
+			mail_release(b->item[i].pre);
+			free(b->item[i].pre);
+			b->item[i].pre = NULL;
+		}
+	for (i = 0; i < BT__MAX; i++)
+		buf_reset(&b->t[i]);
 	b->n = 0;
 	buf_reset(&b->data);
 	b->open = 0;
@@ -2123,10 +2407,15 @@ batch_run(struct ingest *ing, struct batch *b)
 	if (tx_begin(ing) == -1)
 		return batch_failed(ing, b, 1);
 	b->open = 1;
+	for (i = 0; i < BT__MAX; i++)
+		buf_reset(&b->t[i]);
 	for (i = 0; i < b->n; i++) {
 		hexify(b->item[i].sha, h);
 		array_add_text(&hex, h, 64);
 		b->item[i].done = 0;
+		b->item[i].tailed = 0;
+		b->item[i].attempts = 1;
+		b->item[i].dup_of = 0;
 	}
 	array_end(&hex);
 	r = db_run(ing->db, &stmts[ST_JOURNAL_LOOKUP],
@@ -2157,18 +2446,25 @@ batch_run(struct ingest *ing, struct batch *b)
 	dbres_free(r);
 
 	for (i = 0; i < b->n; i++) {
-		if (b->item[i].done)
+		if (b->item[i].done || batch_copy(b, i) == 0)
 			continue;
 		item_mail(b, &b->item[i], &m);
 		ctx_init(&c, ing, &m, &b->item[i].r);
 		c.deferred = 1;
+		c.item = &b->item[i];
+		c.pre = b->item[i].pre;
+		b->item[i].pre = NULL;
+		b->cur = i;
+		ing->db->idle = batch_idle;
+		ing->db->idle_arg = ing;
 		rc = process_mail(&c);
+		ing->db->idle = NULL;
 		tempfail = c.tempfail;
 		ctx_release(&c);
 		if (rc == -1)
 			return batch_failed(ing, b, tempfail);
 	}
-	if (db_commit(ing->db) == -1)
+	if (batch_tail_flush(ing, b) == -1 || db_commit(ing->db) == -1)
 		return batch_failed(ing, b, 0);
 	batch_report(ing, b, 0);
 	batch_clear(b);
@@ -2345,6 +2641,7 @@ void
 ingest_release(struct ingest *ing)
 {
 	struct batch *b = ing->batch;
+	size_t i;
 
 	if (ing->cache != NULL) {
 		cache_reset(ing->cache);
@@ -2354,8 +2651,11 @@ ingest_release(struct ingest *ing)
 		free(ing->cache);
 	}
 	if (b != NULL) {
+		batch_clear(b);
 		free(b->item);
 		buf_release(&b->data);
+		for (i = 0; i < BT__MAX; i++)
+			buf_release(&b->t[i]);
 		free(b);
 	}
 	memset(ing, 0, sizeof(*ing));
