@@ -145,6 +145,8 @@ enum stmt {
 	ST_RELTUPLES,
 	ST_JOURNAL_LOOKUP,
 	ST_BATCH_TAIL,
+	ST_PATCH_PRELUDE_FIND,
+	ST_PATCH_ADD_NEW,
 	ST__MAX
 };
 
@@ -384,6 +386,66 @@ static const struct stmt_def stmts[ST__MAX] = {
 	    " SELECT k, msgid, id, d, c, (SELECT id FROM f UNION ALL"
 	    " SELECT id FROM i LIMIT 1) FROM cand"
 	    " ORDER BY 1, 2, 4 DESC NULLS LAST, 5 DESC", 4 },
+	/*
+	 * ST_PATCH_PRELUDE and, for a numbered patch ($10) that is not a
+	 * duplicate, ST_SERIES_FIND for the author it found ($5 the ids,
+	 * $6 x, $7 version, $8 n, $9 date): one round trip.  The duplicate
+	 * and the person come in every row; there is one row even without
+	 * a series candidate.  A new person has no series yet, so that the
+	 * search not seeing the insert of the same statement changes
+	 * nothing.
+	 */
+	[ST_PATCH_PRELUDE_FIND] = { "ingest_patch_prelude_find",
+	    "WITH d AS (SELECT id FROM patch WHERE msgid = $3"
+	    " AND project_id = $4)," PERSON_CTE("NOT EXISTS (SELECT 1 FROM d)")
+	    ", pr AS (SELECT (SELECT id FROM d) AS dup, (SELECT id FROM f"
+	    " UNION ALL SELECT id FROM i LIMIT 1) AS person),"
+	    " c AS (SELECT 0 AS k, r.msgid, r.series_id,"
+	    " (SELECT s.total FROM series s WHERE s.id = r.series_id),"
+	    " EXISTS (SELECT 1 FROM patch p WHERE p.series_id = r.series_id"
+	    " AND p.number = $6) AS taken,"
+	    " (SELECT string_agg(p.number || ':' || p.id, ',' ORDER BY p.number)"
+	    " FROM patch p WHERE p.series_id = r.series_id) AS members"
+	    " FROM series_reference r"
+	    " WHERE $10 AND NOT EXISTS (SELECT 1 FROM d)"
+	    " AND r.project_id = $4 AND r.msgid = ANY ($5::text[])"
+	    " UNION ALL"
+	    " (SELECT 1, NULL, s.id, s.total, false,"
+	    " (SELECT string_agg(p.number || ':' || p.id, ',' ORDER BY p.number)"
+	    " FROM patch p WHERE p.series_id = s.id)"
+	    " FROM series s WHERE $10 AND NOT EXISTS (SELECT 1 FROM d)"
+	    " AND s.submitter_id = (SELECT id FROM f)"
+	    " AND s.project_id = $4 AND s.version = $7 AND s.total = $8"
+	    " AND s.date BETWEEN to_timestamp($9) - interval '20 minutes'"
+	    " AND to_timestamp($9) + interval '20 minutes'"
+	    " AND NOT EXISTS (SELECT 1 FROM patch p WHERE p.series_id = s.id"
+	    " AND p.number = $6)"
+	    " ORDER BY s.date DESC, s.id DESC LIMIT 1))"
+	    " SELECT pr.dup, pr.person, c.k, c.msgid, c.series_id, c.total,"
+	    " c.taken, c.members FROM pr LEFT JOIN c ON true", 10 },
+	/*
+	 * ST_SERIES_NEW (when $15) and ST_PATCH_ADD in one: the new series
+	 * takes patch 1's name at once (§11.4), which ST_PATCH_ADD's update
+	 * would give it.  Returns the patch (NULL: a duplicate) and the new
+	 * series.
+	 */
+	[ST_PATCH_ADD_NEW] = { "ingest_patch_add_new",
+	    "WITH s AS (INSERT INTO series (project_id, date, submitter_id,"
+	    " version, total, name) SELECT $1, to_timestamp($3), $5, $16, $17,"
+	    " CASE WHEN $9 = 1 THEN $4 END WHERE $15 RETURNING id),"
+	    " r AS (INSERT INTO series_reference (project_id, series_id, msgid)"
+	    " SELECT $1, s.id, m FROM s, unnest($18::text[]) AS m"
+	    " ON CONFLICT (project_id, msgid) DO NOTHING),"
+	    " p AS (INSERT INTO patch (project_id, msgid, date, name,"
+	    " submitter_id, state_id, delegate_id, series_id, number, pull_url,"
+	    " hash, headers, content, diff) SELECT $1, $2, to_timestamp($3), $4,"
+	    " $5, $6, $7, CASE WHEN $9 >= 1 THEN coalesce((SELECT id FROM s),"
+	    " $8) END, $9, $10, $11, $12, $13, $14"
+	    " ON CONFLICT (msgid, project_id) DO NOTHING RETURNING id),"
+	    " n AS (UPDATE series SET name = $4 WHERE id = $8 AND NOT $15"
+	    " AND $9 = 1 AND (name IS NULL OR name = '')"
+	    " AND EXISTS (SELECT 1 FROM p))"
+	    " SELECT (SELECT id FROM p), (SELECT id FROM s)", 18 },
 	/*
 	 * §11.2: kind 0, every mapped id of [own] + refs; kind 1, the most
 	 * recent marker candidate with slot x free.  Each with its total,
@@ -1216,53 +1278,91 @@ members_parse(struct members *mb, const char *s)
 }
 
 /*
- * §11.2-§11.3 for a numbered patch: the series to join, or 0 to create
- * one; its total and its patches.
+ * §11.2-§11.3 for a numbered patch, from the rows of the series search
+ * (columns off + 0..5 of ST_PATCH_PRELUDE_FIND: kind, msgid, series,
+ * total, slot taken, members; kind NULL in a row without a candidate):
+ * the series to join, or 0 to create one; its total and its patches.
  */
-static int
-series_find(struct ctx *c, int x, int n, int64_t *series, int64_t *total,
-    struct members *mb)
+static void
+series_pick(struct ctx *c, const struct dbres *r, int off, int64_t *series,
+    int64_t *total, struct members *mb)
 {
 	struct parsed_mail *pm = &c->pm;
-	struct buf a = BUF_INIT;
 	char **ids = NULL;
 	size_t nids = 0, i;
-	struct dbres *r;
-	int row, rows, best = -1, rc = -1;
+	int row, rows, best = -1;
 
 	*series = 0;
 	*total = 0;
 	ids_add(&ids, &nids, pm->msgid);
 	for (i = 0; i < pm->nrefs; i++)
 		ids_add(&ids, &nids, pm->refs[i]);
-	r = db_run(c->db, &stmts[ST_SERIES_FIND], DB_I64(c->proj->id),
-	    DB_STR(ids_array(&a, ids, nids)), DB_I64(x), DB_I64(c->person),
-	    DB_I64(pm->version), DB_I64(n), DB_I64(pm->date));
-	if (r == NULL)
-		goto out;
 	/* the first id, in order, that is mapped gives the only candidate */
 	rows = dbres_rows(r);
 	for (i = 0; i < nids && best == -1; i++)
 		for (row = 0; row < rows; row++)
-			if (dbres_i64(r, row, 0) == 0 &&
-			    strcmp(dbres_str(r, row, 1), ids[i]) == 0) {
+			if (!dbres_isnull(r, row, off) &&
+			    dbres_i64(r, row, off) == 0 &&
+			    strcmp(dbres_str(r, row, off + 1), ids[i]) == 0) {
 				best = row;
 				break;
 			}
 	/* else the markers' candidate */
 	for (row = 0; row < rows && best == -1; row++)
-		if (dbres_i64(r, row, 0) == 1)
+		if (!dbres_isnull(r, row, off) && dbres_i64(r, row, off) == 1)
 			best = row;
-	if (best != -1 && !dbres_bool(r, best, 4)) {
-		*series = dbres_i64(r, best, 2);
-		*total = dbres_i64(r, best, 3);
-		members_parse(mb, dbres_str(r, best, 5));
+	if (best != -1 && !dbres_bool(r, best, off + 4)) {
+		*series = dbres_i64(r, best, off + 2);
+		*total = dbres_i64(r, best, off + 3);
+		members_parse(mb, dbres_str(r, best, off + 5));
 	}
-	rc = 0;
-out:
+	ids_free(ids, nids);
+}
+
+/*
+ * §3.4, §8.3 and, for a numbered patch, the series search of §11.2
+ * (ST_PATCH_PRELUDE_FIND): the duplicate's id into *dup, the author into
+ * c->person, the search's rows returned (NULL on failure).  Run again
+ * when another delivery inserted the address meanwhile.
+ */
+static struct dbres *
+prelude_find(struct ctx *c, int numbered, int x, int n, int64_t *dup)
+{
+	const struct mail_person *au = &c->pm.author;
+	struct parsed_mail *pm = &c->pm;
+	struct buf a = BUF_INIT;
+	struct dbres *r = NULL;
+	char **ids = NULL;
+	size_t nids = 0, k;
+	int i;
+
+	ids_add(&ids, &nids, pm->msgid);
+	for (k = 0; k < pm->nrefs; k++)
+		ids_add(&ids, &nids, pm->refs[k]);
+	ids_array(&a, ids, nids);
+	for (i = 0; i < 2; i++) {
+		r = db_run(c->db, &stmts[ST_PATCH_PRELUDE_FIND],
+		    DB_STR(au->email), DB_STR(au->name), DB_STR(pm->msgid),
+		    DB_I64(c->proj->id), DB_STR(a.s), DB_I64(x),
+		    DB_I64(pm->version), DB_I64(n), DB_I64(pm->date),
+		    DB_BOOL(numbered));
+		if (r == NULL)
+			break;
+		*dup = dbres_i64(r, 0, 0);
+		c->person = dbres_i64(r, 0, 1);
+		if (*dup != 0 || c->person != 0)
+			break;
+		dbres_free(r);
+		r = NULL;
+	}
 	ids_free(ids, nids);
 	buf_release(&a);
-	return rc;
+	if (r == NULL && i == 2) {
+		c->tempfail = 1;
+		set_reason(c->r, "person %s: lost an insert race twice",
+		    au->email);
+	}
+	return r;
 }
 
 /* A new series, with the given thread ids mapped to it where free. */
@@ -1293,48 +1393,69 @@ store_patch(struct ctx *c)
 	struct parsed_mail *pm = &c->pm;
 	int numbered = pm->has_marker && pm->n != 0;
 	int x = numbered ? pm->x : 1, n = numbered ? pm->n : 1;
-	int64_t series = 0, total = 0, state, delegate, id, dup;
-	int created = 0, found, i, below, rc = -1;
+	int64_t series = 0, total = 0, state, delegate, id, dup, newseries;
+	int created = 0, i, below, rc = -1;
 	struct members mb = { NULL, NULL, 0 };
+	struct buf a = BUF_INIT;
+	struct dbres *r;
 	char **ids = NULL;
 	size_t nids = 0, k;
 
 	if (!author_ok(c))
 		return 0;
-	if (lock_project(c) == -1 || prelude(c, ST_PATCH_PRELUDE, &dup) == -1)
+	if (lock_project(c) == -1)
 		return -1;
-	if (dup != 0)
+	if ((r = prelude_find(c, numbered, x, n, &dup)) == NULL)
+		return -1;
+	if (dup != 0) {
+		dbres_free(r);
 		return duplicate(c, INGEST_PATCH, dup);
-	if (initial_state(c, &state) == -1 || find_delegate(c, &delegate) == -1)
+	}
+	if (initial_state(c, &state) == -1 ||
+	    find_delegate(c, &delegate) == -1) {
+		dbres_free(r);
 		return -1;
+	}
 
 	/* §11.1: an unnumbered patch never searches */
-	if (numbered && series_find(c, x, n, &series, &total, &mb) == -1)
-		goto out;
+	if (numbered)
+		series_pick(c, r, 2, &series, &total, &mb);
+	dbres_free(r);
 	if (series == 0) {
 		for (k = 0; k < pm->nrefs; k++)
 			ids_add(&ids, &nids, pm->refs[k]);
 		ids_add(&ids, &nids, pm->msgid);
-		i = series_create(c, n, ids, nids, &series);
+		ids_array(&a, ids, nids);
 		ids_free(ids, nids);
-		if (i == -1)
-			goto out;
 		created = 1;
 		total = n;
 	}
 
-	/* §11.4: x = 0 joins no series */
-	found = query_id(c, ST_PATCH_ADD, (struct dbparam[]){
+	/* §11.4: x = 0 joins no series; a new series is made here too */
+	r = db_run(c->db, &stmts[ST_PATCH_ADD_NEW],
 	    DB_I64(c->proj->id), DB_STR(pm->msgid), DB_I64(pm->date),
 	    DB_STR(pm->name), DB_I64(c->person), DB_I64(state),
-	    DB_ID(delegate), x >= 1 ? DB_I64(series) : DB_NULL,
-	    x >= 1 ? DB_I64(x) : DB_NULL, DB_STR(pm->pull_url),
+	    DB_ID(delegate), DB_ID(series), x >= 1 ? DB_I64(x) : DB_NULL,
+	    DB_STR(pm->pull_url),
 	    pm->diff != NULL ? DB_STR(pm->hash) : DB_NULL,
-	    DB_STR(pm->headers), DB_STR(pm->content), DB_STR(pm->diff) }, 14,
-	    &id);
-	if (found == -1)
+	    DB_STR(pm->headers), DB_STR(pm->content), DB_STR(pm->diff),
+	    DB_BOOL(created), DB_I64(pm->version), DB_I64(n),
+	    DB_STR(created ? a.s : "{}"));
+	buf_release(&a);
+	if (r == NULL)
 		goto out;
-	if (found == 0) {
+	id = dbres_i64(r, 0, 0);
+	newseries = dbres_i64(r, 0, 1);
+	dbres_free(r);
+	if (created) {
+		if (newseries == 0) {
+			c->db->err = DB_OTHER;
+			errorx("series insert returned nothing");
+			goto out;
+		}
+		series = newseries;
+	}
+	if (id == 0) {
 		/* only without the lock's protection: report it the same */
 		rc = duplicate(c, INGEST_PATCH, 0);
 		goto out;
