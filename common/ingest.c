@@ -147,6 +147,7 @@ enum stmt {
 	ST_BATCH_TAIL,
 	ST_PATCH_PRELUDE_FIND,
 	ST_PATCH_ADD_NEW,
+	ST_COMMENT_ADD,
 	ST__MAX
 };
 
@@ -386,6 +387,35 @@ static const struct stmt_def stmts[ST__MAX] = {
 	    " SELECT k, msgid, id, d, c, (SELECT id FROM f UNION ALL"
 	    " SELECT id FROM i LIMIT 1) FROM cand"
 	    " ORDER BY 1, 2, 4 DESC NULLS LAST, 5 DESC", 4 },
+	/*
+	 * A reply with a valid author, in one round trip: ST_PARENT_PERSON,
+	 * the parent chosen as pick_parent() does (patches before covers,
+	 * then by the order of the refs, a patch or cover before a comment
+	 * with that msgid, the newest such comment), and the comment
+	 * inserted under it.  Columns: the parent's kind (NULL: none), its
+	 * id, the author, the new comment (NULL: a duplicate, or no author:
+	 * another delivery inserted the address meanwhile, run it again).
+	 */
+	[ST_COMMENT_ADD] = { "ingest_comment_add",
+	    "WITH cand AS (" PARENT_SQL("$4", "$3") "),"
+	    PERSON_CTE("EXISTS (SELECT 1 FROM cand)") ","
+	    " pr AS (SELECT (SELECT id FROM f UNION ALL SELECT id FROM i"
+	    " LIMIT 1) AS person),"
+	    " b AS (SELECT k, id FROM cand ORDER BY k >= 2,"
+	    " array_position($4::text[], msgid), k, d DESC NULLS LAST,"
+	    " c DESC LIMIT 1),"
+	    " pc AS (INSERT INTO patch_comment (patch_id, msgid, date,"
+	    " submitter_id, addressed, headers, content)"
+	    " SELECT b.id, $5, to_timestamp($6), pr.person, $7, $8, $9"
+	    " FROM b, pr WHERE b.k < 2 AND pr.person IS NOT NULL"
+	    " ON CONFLICT (msgid, patch_id) DO NOTHING RETURNING id),"
+	    " cc AS (INSERT INTO cover_comment (cover_id, msgid, date,"
+	    " submitter_id, addressed, headers, content)"
+	    " SELECT b.id, $5, to_timestamp($6), pr.person, $7, $8, $9"
+	    " FROM b, pr WHERE b.k >= 2 AND pr.person IS NOT NULL"
+	    " ON CONFLICT (msgid, cover_id) DO NOTHING RETURNING id)"
+	    " SELECT b.k, b.id, pr.person, (SELECT id FROM pc UNION ALL"
+	    " SELECT id FROM cc LIMIT 1) FROM pr LEFT JOIN b ON true", 9 },
 	/*
 	 * ST_PATCH_PRELUDE and, for a numbered patch ($10) that is not a
 	 * duplicate, ST_SERIES_FIND for the author it found ($5 the ids,
@@ -1569,6 +1599,42 @@ pick_parent(const struct dbres *r, char *const *ids, size_t nids, int k)
 	return 0;
 }
 
+/*
+ * §13 for a reply whose author is valid: parent, author and comment in
+ * one statement (ST_COMMENT_ADD).  0 with *parent (0: none), *is_patch
+ * and *id (0: a duplicate) set, or -1.
+ */
+static int
+comment_add(struct ctx *c, char *const *ids, size_t nids, int64_t *parent,
+    int *is_patch, int64_t *id)
+{
+	struct parsed_mail *pm = &c->pm;
+	struct buf a = BUF_INIT;
+	struct dbres *r = NULL;
+	int attempt;
+
+	ids_array(&a, ids, nids);
+	for (attempt = 0; attempt < 2; attempt++) {
+		r = db_run(c->db, &stmts[ST_COMMENT_ADD],
+		    DB_STR(pm->author.email), DB_STR(pm->author.name),
+		    DB_I64(c->proj->id), DB_STR(a.s), DB_STR(pm->msgid),
+		    DB_I64(pm->date),
+		    pm->action_required ? DB_BOOL(0) : DB_NULL,
+		    DB_STR(pm->headers), DB_STR(pm->content));
+		if (r == NULL)
+			break;
+		*parent = dbres_isnull(r, 0, 0) ? 0 : dbres_i64(r, 0, 1);
+		*is_patch = *parent != 0 && dbres_i64(r, 0, 0) < 2;
+		c->person = dbres_i64(r, 0, 2);
+		*id = dbres_i64(r, 0, 3);
+		if (*parent == 0 || c->person != 0)
+			break;
+		/* another delivery inserted the address: again */
+	}
+	buf_release(&a);
+	return r == NULL ? -1 : 0;
+}
+
 static int
 store_comment(struct ctx *c)
 {
@@ -1577,43 +1643,35 @@ store_comment(struct ctx *c)
 	char **ids = NULL;
 	size_t nids = 0, i;
 	struct dbres *r = NULL;
-	int64_t parent = 0, id;
-	int is_patch = 0, found, attempt, valid = pm->author.error == NULL;
-	enum stmt add, find;
+	int64_t parent = 0, id = 0;
+	int is_patch = 0, found, valid = pm->author.error == NULL;
+	enum stmt find;
 	enum ingest_kind kind;
 
 	for (i = 0; i < pm->nrefs; i++)
 		ids_add(&ids, &nids, pm->refs[i]);
-	/* the parents, and the author (§8.3) once there is one */
-	for (attempt = 0; nids > 0 && attempt < 2; attempt++) {
-		if (valid)
-			r = db_run(c->db, &stmts[ST_PARENT_PERSON],
-			    DB_STR(pm->author.email), DB_STR(pm->author.name),
-			    DB_I64(c->proj->id),
-			    DB_STR(ids_array(&a, ids, nids)));
-		else
-			r = db_run(c->db, &stmts[ST_PARENT], DB_I64(c->proj->id),
-			    DB_STR(ids_array(&a, ids, nids)));
-		if (r == NULL)
-			break;
-		c->person = valid ? dbres_i64(r, 0, 5) : 0;
-		if (dbres_rows(r) == 0 || !valid || c->person != 0)
-			break;
-		/* another delivery inserted the address: again */
-	}
-	buf_release(&a);
-	if (nids > 0 && r == NULL) {
+	if (nids > 0 && valid) {
+		found = comment_add(c, ids, nids, &parent, &is_patch, &id);
 		ids_free(ids, nids);
-		return -1;
-	}
-	if (nids > 0) {
+		if (found == -1)
+			return -1;
+	} else if (nids > 0) {
+		/* the parents alone: the author only decides MALFORMED */
+		r = db_run(c->db, &stmts[ST_PARENT], DB_I64(c->proj->id),
+		    DB_STR(ids_array(&a, ids, nids)));
+		buf_release(&a);
+		if (r == NULL) {
+			ids_free(ids, nids);
+			return -1;
+		}
 		/* patches (kinds 0, 1) by ref order, then covers (2, 3) */
 		parent = pick_parent(r, ids, nids, 0);
 		is_patch = parent != 0;
 		if (parent == 0)
 			parent = pick_parent(r, ids, nids, 2);
-	}
-	ids_free(ids, nids);
+		ids_free(ids, nids);
+	} else
+		ids_free(ids, nids);
 	if (parent == 0) {
 		c->r->status = INGEST_DROPPED;
 		set_reason(c->r, "reply to an unknown message");
@@ -1629,15 +1687,9 @@ store_comment(struct ctx *c)
 	}
 
 	kind = is_patch ? INGEST_PATCH_COMMENT : INGEST_COVER_COMMENT;
-	add = is_patch ? ST_PCOMMENT_ADD : ST_CCOMMENT_ADD;
 	find = is_patch ? ST_PCOMMENT_FIND : ST_CCOMMENT_FIND;
-	found = query_id(c, add, (struct dbparam[]){ DB_I64(parent),
-	    DB_STR(pm->msgid), DB_I64(pm->date), DB_I64(c->person),
-	    pm->action_required ? DB_BOOL(0) : DB_NULL, DB_STR(pm->headers),
-	    DB_STR(pm->content) }, 7, &id);
-	if (found == -1)
-		return -1;
-	if (found == 0) {
+	/* an invalid author stopped above: the comment was added, or not */
+	if (id == 0) {
 		found = query_id(c, find, (struct dbparam[]){
 		    DB_STR(pm->msgid), DB_I64(parent) }, 2, &id);
 		if (found == -1)
