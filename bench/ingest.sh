@@ -117,8 +117,8 @@ now() { date +%s.%N; }
 hz=$(getconf CLK_TCK)
 pm=$(head -1 "$W/data/postmaster.pid")
 server_cpu() {
-	cat "/proc/$pm/stat" $(sed 's|^|/proc/|; s|$|/stat|' \
-		"/proc/$pm/task/$pm/children" 2>/dev/null) 2>/dev/null |
+	cat "/proc/$pm/stat" $(tr ' ' '\n' <"/proc/$pm/task/$pm/children" |
+		sed -n 's|^[0-9][0-9]*$|/proc/&/stat|p') 2>/dev/null |
 	awk -v pm="$pm" -v hz="$hz" '{
 		sub(/^[0-9]+ \([^)]*\) /, "")	# pid and name: fields move by 2
 		if (++n == 1) t += $14 + $15	# the postmaster: cutime, cstime
@@ -137,6 +137,12 @@ for s in "$W"/slices/*; do
 	/usr/bin/time -f '%M %U %S' -o "$W/rss" "$O/bin/pw-ingress" -q \
 		--mbox "$s" >"$W/summary.$(basename "$s")"
 	t1=$(now)
+	# the backend's CPU counts once it has exited and been reaped
+	i=0
+	while [ $i -lt 50 ] && [ -n "$(psql -X -A -t -c "SELECT 1 FROM
+		pg_stat_activity WHERE application_name LIKE 'pw-ingress%'")" ]; do
+		sleep 0.1; i=$((i + 1))
+	done
 	s1=$(server_cpu)
 	read -r r cu cs <"$W/rss"
 	[ "$r" -gt "$rss" ] && rss=$r

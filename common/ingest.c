@@ -11,7 +11,8 @@
  * of a mail is visible before its COMMIT, so a crash or a lost database
  * at any point leaves either everything or nothing.  (An archive import
  * puts many mails in one transaction; it looks their rows up together and
- * writes each row once, at the end of its mail.)
+ * writes each row once, with the batch's events and tag counts, in one
+ * statement at the end of the batch: see batch_tail_flush().)
  *
  * Concurrency (spec §17.2).  Postfix runs several deliveries at once, so
  * the mails of one series arrive in parallel and in any order, and the
@@ -361,9 +362,12 @@ static const struct stmt_def stmts[ST__MAX] = {
 
 	/*
 	 * The statements of the common paths are folded, so that a mail
-	 * costs few round trips: a patch is journal, prelude, series find,
-	 * (series new,) insert and tail; a comment journal, parent, insert
-	 * and tail.
+	 * costs few round trips: a patch is journal, prelude with series
+	 * search (ST_PATCH_PRELUDE_FIND), insert with a new series
+	 * (ST_PATCH_ADD_NEW) and tail; a comment journal, parent with
+	 * insert (ST_COMMENT_ADD) and tail.  In an import's batch the
+	 * journal and tail are one statement per batch: a patch is two
+	 * round trips, a comment one.
 	 *
 	 * Prelude: the duplicate check (§3.4) and the author (§8.3) in one;
 	 * a duplicate touches no person.  Columns: the duplicate's id, the
