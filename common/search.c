@@ -8,7 +8,10 @@
  * a pipe delivery committed 1001.  The indexer therefore never trusts
  * "everything up to the highest id I saw is done" at once.  Each batch
  * looks for rows above the watermark done_id that have no vector (a
- * range scan of the primary key, probing the side table's), and the
+ * range scan of the primary key, probing the side table's; OFFSET 0
+ * keeps the probe a per-row sub-plan, where the planner might pick a
+ * merge anti-join reading the side table's index from its start in
+ * every batch), and the
  * first batch of a run, the only one that scans from done_id itself,
  * also moves the watermark: up to seen_id, the highest id a previous run
  * saw, once every transaction that was running when it saw it has ended
@@ -57,7 +60,7 @@ enum {
 	" FROM search_state WHERE kind = '" kind "' FOR UPDATE),"	\
 	" c AS (SELECT x.id FROM " t " x WHERE x.id > greatest("	\
 	" (SELECT done_id FROM st), $2::bigint) AND NOT EXISTS"		\
-	" (SELECT 1 FROM " s " y WHERE y." k " = x.id)"			\
+	" (SELECT 1 FROM " s " y WHERE y." k " = x.id OFFSET 0)"	\
 	" ORDER BY x.id LIMIT $1),"					\
 	" ins AS (INSERT INTO " s " (" k ", vec) SELECT x.id, " v	\
 	" FROM " t " x WHERE x.id IN (SELECT id FROM c)"		\
