@@ -23,6 +23,16 @@
 # and prints a Markdown table for docs/benchmarks.md.  Corpora are cached in
 # $BENCH_CACHE (default /tmp/pw-bench-corpus).  Needs ../shared/tools/mkcorpus
 # and python3; run as root or as a user who can run initdb.
+#
+# BENCH_DIR=dir keeps the instance in dir (stopped, not removed, at the
+# end).  A later run with the same BENCH_DIR and PIPE_ONLY=1 skips the
+# import and LMTP and measures pipe mode alone on the database as it is,
+# with new mails each time (the mkcorpus seed moves on per run); the
+# skipped rows of the table say "-".
+#
+# PG_PRELOAD=plpgsql,pg_trgm,dict_snowball starts the server with those
+# libraries in shared_preload_libraries (a fresh backend per delivery then
+# does not load them: see docs/benchmarks.md, pipe mode).
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -55,15 +65,32 @@ if [ ! -s "$corpus" ]; then
 	python3 "$MKCORPUS" --messages "$MESSAGES" --seed 1 >"$corpus.tmp"
 	mv "$corpus.tmp" "$corpus"
 fi
-extra=$CACHE/extra-$((PIPE_RUNS + LMTP_MAILS)).mbox
+PIPE_ONLY=${PIPE_ONLY:-}
+reuse=
+seed=2
+if [ -n "${BENCH_DIR:-}" ]; then
+	W=$BENCH_DIR
+	mkdir -p "$W"
+	if [ -d "$W/data" ]; then
+		reuse=1
+		seed=$(($(cat "$W/runs" 2>/dev/null || echo 2) + 1))
+	fi
+	echo "$seed" >"$W/runs"
+	rm -rf "$W/mails"
+else
+	[ -z "$PIPE_ONLY" ] || die "PIPE_ONLY needs BENCH_DIR"
+	W=$(mktemp -d /tmp/pw-bench-ingest.XXXXXX)
+fi
+[ -n "$reuse" ] || [ -z "$PIPE_ONLY" ] ||
+	die "PIPE_ONLY: no instance in $W yet (run once without it)"
+chmod 755 "$W"
+extra=$CACHE/extra-$((PIPE_RUNS + LMTP_MAILS))-$seed.mbox
+[ "$seed" = 2 ] && extra=$CACHE/extra-$((PIPE_RUNS + LMTP_MAILS)).mbox
 if [ ! -s "$extra" ]; then
-	python3 "$MKCORPUS" --messages $((PIPE_RUNS + LMTP_MAILS)) --seed 2 \
-		--start 2031-01-01 >"$extra.tmp"
+	python3 "$MKCORPUS" --messages $((PIPE_RUNS + LMTP_MAILS)) \
+		--seed "$seed" --start 2031-01-01 >"$extra.tmp"
 	mv "$extra.tmp" "$extra"
 fi
-
-W=$(mktemp -d /tmp/pw-bench-ingest.XXXXXX)
-chmod 755 "$W"
 as=
 if [ "$(id -u)" = 0 ]; then
 	chown nobody "$W"
@@ -78,30 +105,34 @@ awk -v d="$W/mails" '
 ' "$extra"
 
 # Ten slices of the corpus, for the rate per tenth.
+rm -rf "$W/slices"
 mkdir "$W/slices"
-awk -v d="$W/slices" -v n="$MESSAGES" '
+[ -n "$reuse" ] || awk -v d="$W/slices" -v n="$MESSAGES" '
 	/^From / { m++; s = int((m - 1) * 10 / n); f = sprintf("%s/%02d", d, s) }
 	{ print > f }
 ' "$corpus"
 
 # --- a private, durable PostgreSQL -------------------------------------------
-$as "$bindir/initdb" -D "$W/data" -A trust -U postgres -E UTF8 \
-	--locale=C.UTF-8 >/dev/null
-mkdir "$W/sock"
-[ -n "$as" ] && chown nobody "$W/sock"
+if [ -z "$reuse" ]; then
+	$as "$bindir/initdb" -D "$W/data" -A trust -U postgres -E UTF8 \
+		--locale=C.UTF-8 >/dev/null
+	mkdir "$W/sock"
+	[ -n "$as" ] && chown nobody "$W/sock"
+fi
 $as "$bindir/pg_ctl" -D "$W/data" -l "$W/log" -w -o "-c listen_addresses='' \
 	-c unix_socket_directories='$W/sock' -c shared_buffers=256MB \
-	-c max_wal_size=8GB -c checkpoint_timeout=30min" start >/dev/null
+	-c max_wal_size=8GB -c checkpoint_timeout=30min \
+	${PG_PRELOAD:+-c shared_preload_libraries=$PG_PRELOAD}" start >/dev/null
 cleanup() {
 	$as "$bindir/pg_ctl" -D "$W/data" -m fast -w stop >/dev/null 2>&1 || :
-	rm -rf "$W"
+	[ -n "${BENCH_DIR:-}" ] || rm -rf "$W"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 export PGHOST=$W/sock PGUSER=postgres PGDATABASE=patchwork PW_CONFIG=/dev/null
 export PW_DATABASE_URL="host=$W/sock user=postgres dbname=patchwork"
-"$bindir/createdb" -U postgres patchwork
+[ -n "$reuse" ] || "$bindir/createdb" -U postgres patchwork
 "$O/bin/pw-db" sync >/dev/null
 # One project per list id of the corpora.
 for l in $(grep -h '^List-Id:' "$corpus" "$extra" | sort -u |
@@ -127,10 +158,12 @@ server_cpu() {
 }
 
 # --- import ------------------------------------------------------------------
-say "import of $MESSAGES messages (load average $(cut -d' ' -f1-3 /proc/loadavg))"
 total=0 rss=0 first= last= ccpu=0 scpu=0 fcpu= lcpu=
 load0=$(cut -d' ' -f1 /proc/loadavg)
+[ -n "$reuse" ] ||
+	say "import of $MESSAGES messages (load average $(cut -d' ' -f1-3 /proc/loadavg))"
 for s in "$W"/slices/*; do
+	[ -f "$s" ] || continue
 	n=$(grep -c '^From ' "$s")
 	s0=$(server_cpu)
 	t0=$(now)
@@ -160,7 +193,8 @@ for s in "$W"/slices/*; do
 	say "slice $(basename "$s"): $n messages in $(printf %.1f "$el") s, $(printf %.0f "$rate")/s; CPU per mail: client $(printf %.3f "$(echo "1000 * $c / $n" | bc -l)") ms, server $(printf %.3f "$(echo "1000 * $sv / $n" | bc -l)") ms; load $(cut -d' ' -f1 /proc/loadavg)"
 done
 load1=$(cut -d' ' -f1 /proc/loadavg)
-import_rate=$(echo "$MESSAGES / $total" | bc -l)
+import_rate=-
+[ -n "$reuse" ] || import_rate=$(echo "$MESSAGES / $total" | bc -l)
 stored=$(psql -X -A -t -c "SELECT count(*) FROM mail")
 
 if [ "${IMPORT_ONLY:-0}" = 1 ]; then
@@ -201,6 +235,8 @@ perl -MTime::HiRes=time -e '
 read floor_ms pipe_ms <"$W/pipe"
 
 # --- LMTP --------------------------------------------------------------------
+lmtp_ms=-
+[ -n "$PIPE_ONLY" ] || {
 say "lmtp: one session of $LMTP_MAILS mails"
 ls "$W"/mails/* | tail -n "$LMTP_MAILS" | while read -r m; do
 	printf 'MAIL FROM:<bench@example.org>\r\nRCPT TO:<list@example.org>\r\nDATA\r\n'
@@ -215,20 +251,33 @@ t1=$(now)
 ok=$(grep -c '^250 2\.0\.0 <' "$W/lmtp.out" || :)
 [ "$ok" = "$LMTP_MAILS" ] || die "lmtp: $ok of $LMTP_MAILS accepted"
 lmtp_ms=$(echo "1000 * ($t1 - $t0) / $LMTP_MAILS" | bc -l)
+}
 
 # --- report ------------------------------------------------------------------
+if [ -n "$reuse" ]; then
+	imp="- ($stored messages already stored)" tenths=- rssmb=-
+	cpu=- cputenths=- loads=-
+else
+	imp="$(printf %.0f "$import_rate") msg/s ($(printf %.1f "$total") s)"
+	tenths="$(printf %.0f "$first") / $(printf %.0f "$last") msg/s"
+	rssmb="$((rss / 1024)) MB"
+	cpu="$(printf %.3f "$(echo "1000 * $ccpu / $MESSAGES" | bc -l)") / $(printf %.3f "$(echo "1000 * $scpu / $MESSAGES" | bc -l)") ms"
+	cputenths="$(printf %.3f "$fcpu") / $(printf %.3f "$lcpu") ms"
+	loads="$load0 / $load1"
+fi
+[ "$lmtp_ms" = - ] || lmtp_ms=$(printf %.2f "$lmtp_ms")
 cat <<EOF
 | measure | result | target |
 | --- | --- | --- |
-| archive import, $MESSAGES messages, end to end | $(printf %.0f "$import_rate") msg/s ($(printf %.1f "$total") s) | >= 2,000 msg/s |
-| import CPU per mail, client / server | $(printf %.3f "$(echo "1000 * $ccpu / $MESSAGES" | bc -l)") / $(printf %.3f "$(echo "1000 * $scpu / $MESSAGES" | bc -l)") ms | |
-| import rate, first tenth / last tenth | $(printf %.0f "$first") / $(printf %.0f "$last") msg/s | no decline |
-| import CPU per mail, first tenth / last tenth | $(printf %.3f "$fcpu") / $(printf %.3f "$lcpu") ms | no growth |
-| import max RSS | $((rss / 1024)) MB | < 64 MB |
-| load average, start / end of import | $load0 / $load1 | |
+| archive import, $MESSAGES messages, end to end | $imp | >= 2,000 msg/s |
+| import CPU per mail, client / server | $cpu | |
+| import rate, first tenth / last tenth | $tenths | no decline |
+| import CPU per mail, first tenth / last tenth | $cputenths | no growth |
+| import max RSS | $rssmb | < 64 MB |
+| load average, start / end of import | $loads | |
 | pipe mode, median wall time per mail | $pipe_ms ms | <= 1.5 x floor |
 | floor: connect and exit, median | $floor_ms ms | |
 | pipe / floor | $(printf %.2f "$(echo "$pipe_ms / $floor_ms" | bc -l)") | <= 1.5 |
-| LMTP, $LMTP_MAILS mails in one session | $(printf %.2f "$lmtp_ms") ms per mail | <= 5 ms |
+| LMTP, $LMTP_MAILS mails in one session | $lmtp_ms ms per mail | <= 5 ms |
 EOF
 say "journal entries after the run: $stored (import)"

@@ -33,6 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <glib.h>
 #include <openssl/evp.h>
 
 #include "buf.h"
@@ -165,8 +166,10 @@ ingest_setup(struct ingest *ing, struct cmd *c, const struct opts *o,
 		io.list_id = c->conf.ingress.list_id;
 	*bp = base_path(c->conf.http.base_url);
 	io.base_path = *bp;
-	io.ignore_auto_submitted = o->ignore_auto;
+	io.ignore_auto_submitted = o->ignore_auto ||
+	    c->conf.ingress.ignore_auto_submitted;
 	io.durable = o->mode != MODE_MBOX;
+	io.session_preset = c->db.options != NULL;
 	io.batch_size = o->mode == MODE_MBOX ? c->conf.ingress.batch_size : 1;
 	ingest_init(ing, &c->db, &io);
 }
@@ -199,20 +202,21 @@ report_line(const struct ingest_result *r)
 
 /*
  * Read all of fd; keep at most max bytes in b, count all in *size and
- * digest all into sum.  0, or -1 on a read error.
+ * digest all into sum.  0, or -1 on a read error.  GLib's SHA-256, not
+ * OpenSSL's: in a process that handles one mail, initialising OpenSSL
+ * (its configuration file, its providers, their teardown at exit) costs
+ * more than hashing the mail, and nothing else here needs it.
  */
 static int
 read_mail(int fd, size_t max, struct buf *b, size_t *size,
     unsigned char sum[32])
 {
-	EVP_MD_CTX *md;
+	GChecksum *md;
 	char tmp[65536];
-	unsigned int dl = 32;
+	gsize dl = 32;
 	ssize_t n;
 
-	if ((md = EVP_MD_CTX_new()) == NULL)
-		return -1;
-	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+	md = g_checksum_new(G_CHECKSUM_SHA256);
 	*size = 0;
 	for (;;) {
 		n = read(fd, tmp, sizeof(tmp));
@@ -220,14 +224,14 @@ read_mail(int fd, size_t max, struct buf *b, size_t *size,
 			continue;
 		if (n <= 0)
 			break;
-		EVP_DigestUpdate(md, tmp, (size_t)n);
+		g_checksum_update(md, (const guchar *)tmp, (gssize)n);
 		*size += (size_t)n;
 		if (b->len < max)
 			buf_add(b, tmp, (size_t)n < max - b->len ? (size_t)n :
 			    max - b->len);
 	}
-	EVP_DigestFinal_ex(md, sum, &dl);
-	EVP_MD_CTX_free(md);
+	g_checksum_get_digest(md, sum, &dl);
+	g_checksum_free(md);
 	return n == -1 ? -1 : 0;
 }
 
@@ -251,9 +255,18 @@ pipe_mode(struct cmd *c, const struct opts *o)
 		return EX_TEMPFAIL;
 	}
 	db_prepare(c);
+	/* one mail: every statement runs once, the settings ride along */
+	c->db.unnamed = 1;
+	c->db.options = ingest_session_options(1);
 	if (db_connect(&c->db) == -1 || migrate_check(&c->db) == -1) {
-		fprintf(stderr, "pw-ingress: database unavailable, try again "
-		    "later: %s\n", c->db.errmsg ? c->db.errmsg : "");
+		if (c->db.err == DB_UNAVAILABLE)
+			fprintf(stderr, "pw-ingress: database unavailable, "
+			    "try again later: %s\n", c->db.errmsg ?
+			    c->db.errmsg : "unknown error");
+		else
+			fprintf(stderr, "pw-ingress: database schema does not "
+			    "match this pw-ingress (see `pw db check`); mail "
+			    "deferred\n");
 		buf_release(&mail);
 		return EX_TEMPFAIL;
 	}

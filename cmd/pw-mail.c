@@ -302,6 +302,7 @@ mail_reparse(struct cmd *c, int argc, char *argv[])
 	memset(&io, 0, sizeof(io));
 	io.durable = 1;
 	io.batch_size = 1;
+	io.ignore_auto_submitted = c->conf.ingress.ignore_auto_submitted;
 	ingest_init(&ing, &c->db, &io);
 	for (i = 0; i < nids; i++) {
 		id = ids[i];

@@ -107,6 +107,11 @@ static const struct ckey keys[] = {
 	    OFF(http.max_requests), NULL,
 	    "A worker exits and is replaced after this many requests;\n"
 	    "0 means never." },
+	{ "http", "allow_md5_passwords", K_BOOL, NULL, 0, 0, 1,
+	    OFF(http.allow_md5_passwords), NULL,
+	    "Accept logins whose stored hash is Django's salted md5\n"
+	    "(md5$salt$hex, from Patchwork's development settings); each is\n"
+	    "re-hashed at its first login.  Older unsalted forms never match." },
 
 	{ "ingress", "max_message_size", K_SIZE, NULL, 64 * MIB, 1 * KIB,
 	    1 * GIB, OFF(ingress.max_message_size), NULL,
@@ -122,6 +127,12 @@ static const struct ckey keys[] = {
 	{ "ingress", "batch_size", K_INT, NULL, 500, 1, 1000000,
 	    OFF(ingress.batch_size), NULL,
 	    "Mails per transaction for `pw ingress --mbox`." },
+	{ "ingress", "ignore_auto_submitted", K_BOOL, NULL, 0, 0, 1,
+	    OFF(ingress.ignore_auto_submitted), NULL,
+	    "Ignore mail whose Auto-Submitted header is auto-generated or\n"
+	    "auto-replied (RFC 3834), in every mode; off by default, since\n"
+	    "some CI bots send real patches with it.  --ignore-auto-submitted\n"
+	    "turns it on for one run." },
 
 	{ "mail", "from", K_STR, "patchwork@localhost", 0, 0, 0,
 	    OFF(mail.from), check_nonempty,

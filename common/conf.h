@@ -37,6 +37,7 @@ struct conf {
 		int	 max_page_size;	/* per_page cap */
 		size_t	 max_body;	/* request body limit, bytes */
 		int	 max_requests;	/* worker recycles after N, 0 = never */
+		int	 allow_md5_passwords;	/* accept md5$salt$hex logins */
 	} http;
 
 	struct {
@@ -44,6 +45,7 @@ struct conf {
 		char	*list_id;		/* forced list-id, "" = from headers */
 		int	 unmatched_max_age;	/* days journal keeps no-project mail */
 		int	 batch_size;		/* --mbox mails per transaction */
+		int	 ignore_auto_submitted;	/* Auto-Submitted mail IGNORED */
 	} ingress;
 
 	struct {

@@ -38,6 +38,15 @@ struct pset {
 	int		 broken;	/* link failed: db_ensure reconnects */
 };
 
+/*
+ * The session settings, as a statement: for a connection through a
+ * service file, whose own options the startup options would replace.
+ */
+static const char db_session_sql[] =
+    "SELECT set_config('TimeZone', 'UTC', false),"
+    " set_config('statement_timeout', $1, false),"
+    " set_config('lock_timeout', $2, false)";
+
 static const struct stmt_def db_stmts[] = {
 #define STMT_LOCK	0
 	{ "db_lock", "SELECT pg_advisory_lock($1::bigint)", 1 },
@@ -51,11 +60,6 @@ static const struct stmt_def db_stmts[] = {
 	{ "db_set", "SELECT set_config($1, $2, false)", 2 },
 };
 
-/* The session settings every connection starts with. */
-static const char db_session_sql[] =
-    "SELECT set_config('TimeZone', 'UTC', false),"
-    " set_config('statement_timeout', $1, false),"
-    " set_config('lock_timeout', $2, false)";
 
 static uint64_t
 hash_str(const char *s)
@@ -145,6 +149,44 @@ first_line(const char *msg)
 		msg++;
 	n = strcspn(msg, "\n");
 	return n ? xstrndup(msg, n) : xstrdup("unknown error");
+}
+
+/*
+ * Why a connection failed, in one line for an MTA's log: which database
+ * on which host, and libpq's reason without its framing ("connection to
+ * server on socket \"...\" failed: ") or the hints on further lines.
+ */
+static char *
+connect_error(PGconn *conn)
+{
+	static const char lead[] = "connection to server ";
+	const char *db, *host, *port, *why;
+	struct buf b = BUF_INIT;
+	char *line, *p;
+
+	if (conn == NULL)
+		return xstrdup("out of memory");
+	line = first_line(PQerrorMessage(conn));
+	why = line;
+	if (strncmp(line, lead, sizeof(lead) - 1) == 0 &&
+	    (p = strstr(line, " failed: ")) != NULL)
+		why = p + strlen(" failed: ");
+	if (strncmp(why, "FATAL:", 6) == 0)
+		why += 6;
+	while (*why == ' ')
+		why++;
+	db = PQdb(conn);
+	host = PQhost(conn);
+	port = PQport(conn);
+	buf_addf(&b, "cannot connect to database \"%s\"",
+	    db != NULL ? db : "");
+	if (host != NULL && host[0] != '\0')
+		buf_addf(&b, " on %s", host);
+	if (port != NULL && port[0] != '\0' && strcmp(port, "5432") != 0)
+		buf_addf(&b, " port %s", port);
+	buf_addf(&b, ": %s", why[0] != '\0' ? why : "unknown error");
+	free(line);
+	return buf_detach(&b, NULL);
 }
 
 static enum db_err
@@ -301,6 +343,55 @@ db_disconnect(struct db *db)
 	pset_clear(db->prepared);
 }
 
+/*
+ * The startup options: the connection string's (else PGOPTIONS), then
+ * the settings every connection starts with, then db.options.  A later
+ * -c of the same name wins, so ours override the string's, as the
+ * SET statements they replace did.  NULL when the connection string does
+ * not parse (then libpq reports why), or names a service: the service
+ * file may give options we cannot see from here, and ours would replace
+ * them.
+ */
+static char *
+startup_options(const struct db *db)
+{
+	PQconninfoOption *ci = NULL, *o;
+	const char *base = getenv("PGOPTIONS");
+	struct buf b = BUF_INIT;
+	char *err = NULL;
+
+	if (db->conninfo != NULL && db->conninfo[0] != '\0') {
+		if ((ci = PQconninfoParse(db->conninfo, &err)) == NULL) {
+			PQfreemem(err);
+			return NULL;
+		}
+		for (o = ci; o->keyword != NULL; o++) {
+			if (strcmp(o->keyword, "options") == 0 &&
+			    o->val != NULL)
+				base = o->val;
+			if (strcmp(o->keyword, "service") == 0 &&
+			    o->val != NULL && o->val[0] != '\0') {
+				PQconninfoFree(ci);
+				return NULL;
+			}
+		}
+	}
+	if (getenv("PGSERVICE") != NULL && getenv("PGSERVICE")[0] != '\0') {
+		PQconninfoFree(ci);
+		return NULL;
+	}
+	if (base != NULL && base[0] != '\0')
+		buf_addf(&b, "%s ", base);
+	buf_addf(&b, "-c TimeZone=UTC -c statement_timeout=%d "
+	    "-c lock_timeout=%d",
+	    db->statement_timeout > 0 ? db->statement_timeout : 0,
+	    db->lock_timeout > 0 ? db->lock_timeout : 0);
+	if (db->options != NULL && db->options[0] != '\0')
+		buf_addf(&b, " %s", db->options);
+	PQconninfoFree(ci);
+	return buf_detach(&b, NULL);
+}
+
 int
 db_connect(struct db *db)
 {
@@ -308,11 +399,12 @@ db_connect(struct db *db)
 	char ctimeout[16], stimeout[16], ltimeout[16];
 	const char *params[2];
 	PGresult *res;
-	char *m;
-	int n = 0;
+	char *m, *opts;
+	int n = 0, sent;
 
 	db_clear_err(db);
 	db_disconnect(db);
+	opts = startup_options(db);
 	/* Before dbname: the connection string may override these. */
 	if (db->connect_timeout > 0) {
 		snprintf(ctimeout, sizeof(ctimeout), "%d", db->connect_timeout);
@@ -328,23 +420,30 @@ db_connect(struct db *db)
 	/* After dbname: our code speaks UTF-8 whatever the string says. */
 	kw[n] = "client_encoding";
 	val[n++] = "UTF8";
+	if (opts != NULL) {
+		kw[n] = "options";
+		val[n++] = opts;
+	}
 	kw[n] = NULL;
 	val[n] = NULL;
 
 	db->conn = PQconnectdbParams(kw, val, 1);
+	sent = opts != NULL;
+	free(opts);
 	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) {
-		m = first_line(db->conn != NULL ? PQerrorMessage(db->conn) :
-		    "out of memory");
+		m = connect_error(db->conn);
 		db->err = DB_UNAVAILABLE;
 		snprintf(db->sqlstate, sizeof(db->sqlstate), "08001");
 		free(db->errmsg);
 		db->errmsg = m;
-		log_warnx("db: cannot connect: %s", m);
+		log_warnx("db: %s", m);
 		db_disconnect(db);
 		return -1;
 	}
 	PQsetNoticeReceiver(db->conn, notice_receiver, db->prepared);
-
+	db->options_sent = sent;
+	if (sent)
+		return 0;
 	snprintf(stimeout, sizeof(stimeout), "%d",
 	    db->statement_timeout > 0 ? db->statement_timeout : 0);
 	snprintf(ltimeout, sizeof(ltimeout), "%d",
@@ -633,6 +732,8 @@ db_exec_how(struct db *db, const struct stmt_def *st, const struct dbparam *p,
 		}
 	if (db->conn == NULL && db_connect(db) == -1)
 		return NULL;
+	if (db->unnamed)
+		oneshot = 1;
 	if (!oneshot && db_prepare(db, st) == -1)
 		return NULL;
 	args_build(&a, p, nparams);

@@ -19,7 +19,11 @@
  * Lifecycle:
  *  1. db_init(&db, conninfo): no connection yet;
  *  2. db_connect(&db) (or let db_exec() connect lazily); it sets
- *     TimeZone=UTC and the configured timeouts;
+ *     TimeZone=UTC, the configured timeouts and db.options in the
+ *     startup packet (libpq's "options", after any the connection
+ *     string or PGOPTIONS gives), so they cost no round trip; through
+ *     a service file it sets the first three with a statement instead
+ *     and leaves db.options unsent (db.options_sent tells);
  *  3. db_exec()/db_run() as often as needed; results are freed with
  *     dbres_free(), or automatically at arena_reset() when db.arena is
  *     set (then dbres_free() is a no-op on them);
@@ -124,6 +128,20 @@ struct db {
 	void		(*idle)(void *);
 	void		*idle_arg;
 	void		*prepared;	/* set of prepared statement names */
+	/*
+	 * Set before connecting: more session settings for the startup
+	 * packet ("-c name=value ...", trusted text that must outlive the
+	 * db), applied after TimeZone and the timeouts at no round trip.
+	 */
+	const char	*options;
+	int		 options_sent;	/* the last connect sent them (no
+					   service file in the way) */
+	/*
+	 * Run every statement as libpq's unnamed statement (one round trip
+	 * instead of a prepare, then an execute), for a process that runs
+	 * each statement once (pw ingress in pipe mode).
+	 */
+	int		 unnamed;
 };
 
 struct dbres {

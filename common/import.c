@@ -266,6 +266,18 @@ check_target(struct imp *m)
 		buf_adds(&b, " RESTART IDENTITY CASCADE");
 		if (run(m, "--replace", b.s) < 0)
 			goto out;
+		/*
+		 * The search indexer's watermark (sql/0003-search.sql, when
+		 * the schema has it) says every id up to done_id has its
+		 * vector: left as it was, it would skip the imported rows
+		 * whose ids are below it.  Its side tables went with the
+		 * CASCADE above.
+		 */
+		if (run(m, "--replace", "DO $$BEGIN IF to_regclass("
+		    "'search_state') IS NOT NULL THEN UPDATE search_state SET "
+		    "done_id = 0, seen_id = 0, seen_xmax = NULL, seen_at = "
+		    "NULL; DELETE FROM search_queue; END IF; END$$") < 0)
+			goto out;
 		if (full.len && !m->o->quiet)
 			fprintf(stderr, "emptied the database (%s)\n", full.s);
 	}

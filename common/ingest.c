@@ -47,7 +47,10 @@
  * (26-36 mails/s either way on a loaded 2-core VM: each delivery's own
  * start-up dominates).  Comments need no lock: their only read-then-write
  * is the duplicate check, which ON CONFLICT makes atomic, and tag counts
- * are incremented in place.
+ * are incremented in place.  Except a reply that finds no parent: it looks
+ * again under the lock before it is journaled as dropped, so that the
+ * parent's delivery, which looks for such replies after its commit
+ * (orphans_adopt()), cannot miss it.
  *
  * People are global, not per project: a new address is inserted with ON
  * CONFLICT (email) DO NOTHING and looked up again if another delivery won
@@ -149,6 +152,9 @@ enum stmt {
 	ST_PATCH_PRELUDE_FIND,
 	ST_PATCH_ADD_NEW,
 	ST_COMMENT_ADD,
+	ST_ORPHAN_NOTE,
+	ST_ORPHANS,
+	ST_ORPHAN_READY,
 	ST__MAX
 };
 
@@ -332,6 +338,7 @@ static const struct stmt_def stmts[ST__MAX] = {
 	    " set_config('enable_seqscan', 'off', false),"
 	    " set_config('enable_hashjoin', 'off', false),"
 	    " set_config('enable_mergejoin', 'off', false)", 1 },
+	/* The same settings in the startup packet: ingest_session_options(). */
 	/*
 	 * Re-parse of a stored mail: its object takes the fields the parser
 	 * derives again; nothing is written when nothing changed.
@@ -561,16 +568,17 @@ static const struct stmt_def stmts[ST__MAX] = {
 	    " INSERT INTO mail (sha256, forced_list_id, envelope_from,"
 	    " envelope_to, size, raw, processed_at, status, reason, list_id,"
 	    " project_id, msgid, subject, patch_id, cover_id,"
-	    " patch_comment_id, cover_comment_id, attempts)"
+	    " patch_comment_id, cover_comment_id, attempts, refs)"
 	    " SELECT decode(m.h, 'hex'), $11, m.ef, m.et, m.sz, m.raw, now(),"
-	    " m.st, m.re, m.li, m.j, m.mi, m.su, m.p, m.v, m.pc, m.cc, m.at"
+	    " m.st, m.re, m.li, m.j, m.mi, m.su, m.p, m.v, m.pc, m.cc, m.at,"
+	    " m.rf::text[]"
 	    " FROM unnest($12::text[], $13::text[], $14::text[],"
 	    " $15::integer[], $16::text[], $17::bytea[], $18::text[],"
 	    " $19::text[], $20::bigint[], $21::text[], $22::text[],"
 	    " $23::bigint[], $24::bigint[], $25::bigint[], $26::bigint[],"
-	    " $27::integer[])"
+	    " $27::integer[], $28::text[])"
 	    " WITH ORDINALITY AS m(h, ef, et, sz, st, raw, re, li, j, mi, su,"
-	    " p, v, pc, cc, at, n) ORDER BY m.n"
+	    " p, v, pc, cc, at, rf, n) ORDER BY m.n"
 	    " ON CONFLICT (sha256, forced_list_id) DO UPDATE"
 	    " SET processed_at = now(), status = EXCLUDED.status,"
 	    " reason = EXCLUDED.reason, list_id = EXCLUDED.list_id,"
@@ -579,9 +587,37 @@ static const struct stmt_def stmts[ST__MAX] = {
 	    " cover_id = EXCLUDED.cover_id,"
 	    " patch_comment_id = EXCLUDED.patch_comment_id,"
 	    " cover_comment_id = EXCLUDED.cover_comment_id,"
-	    " attempts = mail.attempts + EXCLUDED.attempts"
+	    " attempts = mail.attempts + EXCLUDED.attempts,"
+	    " refs = EXCLUDED.refs"
 	    " WHERE mail.status IN ('pending', 'failed', 'no_project')"
-	    " RETURNING encode(sha256, 'hex'), id", 27 },
+	    " RETURNING encode(sha256, 'hex'), id", 28 },
+	/* A reply without a parent keeps its refs (sql/0004). */
+	[ST_ORPHAN_NOTE] = { "ingest_orphan_note",
+	    "UPDATE mail SET refs = $2::text[] WHERE id = $1", 2 },
+	/* The recent ones among them that name any of $2. */
+	[ST_ORPHANS] = { "ingest_orphans",
+	    "SELECT id, msgid FROM mail WHERE status = 'dropped'"
+	    " AND refs IS NOT NULL AND refs && $2::text[] AND project_id = $1"
+	    " AND received_at > now() - make_interval(days => $3)"
+	    " ORDER BY id LIMIT 1000", 3 },
+	/*
+	 * Whether entry $1 may be parsed again now that $2 is here: $2 is
+	 * its first ref (In-Reply-To: nothing can come that beats it), or
+	 * every one of its refs is here (§13 then picks what in-order
+	 * delivery would have picked).  Otherwise wait for the rest.
+	 */
+	[ST_ORPHAN_READY] = { "ingest_orphan_ready",
+	    "SELECT m.refs[1] = ANY ($2::text[]) OR NOT EXISTS ("
+	    " SELECT 1 FROM unnest(m.refs) AS r(id)"
+	    " WHERE NOT EXISTS (SELECT 1 FROM patch p WHERE p.msgid = r.id"
+	    " AND p.project_id = $3)"
+	    " AND NOT EXISTS (SELECT 1 FROM cover v WHERE v.msgid = r.id"
+	    " AND v.project_id = $3)"
+	    " AND NOT EXISTS (SELECT 1 FROM patch_comment c WHERE c.msgid = r.id"
+	    " AND (SELECT p.project_id FROM patch p WHERE p.id = c.patch_id) = $3)"
+	    " AND NOT EXISTS (SELECT 1 FROM cover_comment c WHERE c.msgid = r.id"
+	    " AND (SELECT v.project_id FROM cover v WHERE v.id = c.cover_id) = $3))"
+	    " FROM mail m WHERE m.id = $1 AND m.status = 'dropped'", 3 },
 	/* What the planner believes the size of the patch table to be. */
 	[ST_RELTUPLES] = { "ingest_reltuples",
 	    "SELECT greatest(reltuples, 0)::bigint FROM pg_class"
@@ -719,6 +755,7 @@ struct ctx {
 	int64_t			 tag_patch;	/* counts for the tail */
 	struct buf		 tag_ids;
 	struct buf		 tag_counts;
+	int			 orphan;	/* a reply dropped without parent */
 };
 
 static void
@@ -1639,45 +1676,86 @@ comment_add(struct ctx *c, char *const *ids, size_t nids, int64_t *parent,
 	return r == NULL ? -1 : 0;
 }
 
+/*
+ * §13's candidates for the refs (and the author, once there is a parent):
+ * the parent into *parent (0: none), *is_patch.  0 or -1.
+ */
+static int
+find_parent(struct ctx *c, char *const *ids, size_t nids, int64_t *parent,
+    int *is_patch)
+{
+	struct parsed_mail *pm = &c->pm;
+	struct buf a = BUF_INIT;
+	struct dbres *r = NULL;
+	int attempt, valid = pm->author.error == NULL;
+
+	*parent = 0;
+	*is_patch = 0;
+	for (attempt = 0; attempt < 2; attempt++) {
+		if (valid)
+			r = db_run(c->db, &stmts[ST_PARENT_PERSON],
+			    DB_STR(pm->author.email), DB_STR(pm->author.name),
+			    DB_I64(c->proj->id),
+			    DB_STR(ids_array(&a, ids, nids)));
+		else
+			r = db_run(c->db, &stmts[ST_PARENT], DB_I64(c->proj->id),
+			    DB_STR(ids_array(&a, ids, nids)));
+		if (r == NULL)
+			break;
+		c->person = valid ? dbres_i64(r, 0, 5) : 0;
+		if (dbres_rows(r) == 0 || !valid || c->person != 0)
+			break;
+		/* another delivery inserted the address: again */
+	}
+	buf_release(&a);
+	if (r == NULL)
+		return -1;
+	/* patches (kinds 0, 1) by ref order, then covers (2, 3) */
+	*parent = pick_parent(r, ids, nids, 0);
+	*is_patch = *parent != 0;
+	if (*parent == 0)
+		*parent = pick_parent(r, ids, nids, 2);
+	return 0;
+}
+
 static int
 store_comment(struct ctx *c)
 {
 	struct parsed_mail *pm = &c->pm;
-	struct buf a = BUF_INIT;
 	char **ids = NULL;
 	size_t nids = 0, i;
-	struct dbres *r = NULL;
 	int64_t parent = 0, id = 0;
-	int is_patch = 0, found, valid = pm->author.error == NULL;
+	int is_patch = 0, found, rc = 0, valid = pm->author.error == NULL;
 	enum stmt find;
 	enum ingest_kind kind;
 
 	for (i = 0; i < pm->nrefs; i++)
 		ids_add(&ids, &nids, pm->refs[i]);
-	if (nids > 0 && valid) {
-		found = comment_add(c, ids, nids, &parent, &is_patch, &id);
-		ids_free(ids, nids);
-		if (found == -1)
-			return -1;
-	} else if (nids > 0) {
-		/* the parents alone: the author only decides MALFORMED */
-		r = db_run(c->db, &stmts[ST_PARENT], DB_I64(c->proj->id),
-		    DB_STR(ids_array(&a, ids, nids)));
-		buf_release(&a);
-		if (r == NULL) {
-			ids_free(ids, nids);
-			return -1;
-		}
-		/* patches (kinds 0, 1) by ref order, then covers (2, 3) */
-		parent = pick_parent(r, ids, nids, 0);
-		is_patch = parent != 0;
-		if (parent == 0)
-			parent = pick_parent(r, ids, nids, 2);
-		ids_free(ids, nids);
-	} else
-		ids_free(ids, nids);
+	/* with a valid author the comment is inserted with its parent */
+	if (nids > 0)
+		rc = valid ? comment_add(c, ids, nids, &parent, &is_patch, &id) :
+		    find_parent(c, ids, nids, &parent, &is_patch);
+	/*
+	 * No parent yet: look again under the project's lock, which every
+	 * patch and cover letter holds until its commit.  Either the parent
+	 * committed before we got the lock, and this finds it, or its
+	 * delivery takes the lock after our commit, and then sees this
+	 * reply dropped with its refs (orphans_adopt()).  Nothing is missed
+	 * in between.
+	 */
+	if (rc == 0 && nids > 0 && parent == 0) {
+		rc = lock_project(c);
+		if (rc == 0)
+			rc = valid ? comment_add(c, ids, nids, &parent,
+			    &is_patch, &id) :
+			    find_parent(c, ids, nids, &parent, &is_patch);
+	}
+	ids_free(ids, nids);
+	if (rc == -1)
+		return -1;
 	if (parent == 0) {
 		c->r->status = INGEST_DROPPED;
+		c->orphan = nids > 0;
 		set_reason(c->r, "reply to an unknown message");
 		return 0;
 	}
@@ -1773,6 +1851,26 @@ sha256(const void *p, size_t len, unsigned char out[32])
 	unsigned int n = 32;
 
 	EVP_Digest(p, len, out, &n, EVP_sha256(), NULL);
+}
+
+/* A reply dropped for want of a parent: keep its refs (sql/0004). */
+static int
+orphan_note(struct ctx *c)
+{
+	struct buf a = BUF_INIT;
+	char **ids = NULL;
+	size_t nids = 0, i;
+	int rc;
+
+	if (!c->orphan || c->mail_id == 0 || c->r->status != INGEST_DROPPED)
+		return 0;
+	for (i = 0; i < c->pm.nrefs; i++)
+		ids_add(&ids, &nids, c->pm.refs[i]);
+	rc = db_run_do(c->db, &stmts[ST_ORPHAN_NOTE], DB_I64(c->mail_id),
+	    DB_STR(ids_array(&a, ids, nids)));
+	ids_free(ids, nids);
+	buf_release(&a);
+	return rc;
 }
 
 /* Journal the mail; 1 when its bytes were already handled. */
@@ -1908,9 +2006,9 @@ process(struct ctx *c)
 		rc = 0;
 		break;
 	}
-	if (rc == -1)
+	if (rc == -1 || tail(c) == -1)
 		return -1;
-	return tail(c);
+	return orphan_note(c);
 }
 
 static void
@@ -1945,6 +2043,7 @@ ctx_release(struct ctx *c)
 	buf_release(&c->tag_ids);
 	buf_release(&c->tag_counts);
 	c->tag_patch = 0;
+	c->orphan = 0;
 }
 
 /* Run process() with the per-mail arena for results. */
@@ -1981,7 +2080,8 @@ tx_begin(struct ingest *ing)
 	if (db_ensure(ing->db) == -1)
 		return -1;
 	/* a new connection (the PGconn pointer may be reused) */
-	if (ch->session != PQbackendPID(ing->db->conn)) {
+	if (!(ing->opts.session_preset && ing->db->options_sent) &&
+	    ch->session != PQbackendPID(ing->db->conn)) {
 		if (db_run_do(ing->db, &stmts[ST_SESSION],
 		    DB_STR(ing->opts.durable ? "on" : "off")) == -1)
 			return -1;
@@ -1993,6 +2093,18 @@ tx_begin(struct ingest *ing)
 		ch->loaded = time(NULL);
 	}
 	return db_begin(ing->db);
+}
+
+const char *
+ingest_session_options(int durable)
+{
+	/* ST_SESSION's settings, for db.options */
+	return durable ? "-c synchronous_commit=on"
+	    " -c plan_cache_mode=force_generic_plan -c enable_seqscan=off"
+	    " -c enable_hashjoin=off -c enable_mergejoin=off" :
+	    "-c synchronous_commit=off"
+	    " -c plan_cache_mode=force_generic_plan -c enable_seqscan=off"
+	    " -c enable_hashjoin=off -c enable_mergejoin=off";
 }
 
 static void
@@ -2048,6 +2160,89 @@ db_reason(struct ctx *c)
 	    c->db->errmsg ? c->db->errmsg : "error", c->db->sqlstate);
 }
 
+/*
+ * Replies that came before what they answer (sql/0004): once a patch or
+ * cover letter with msgid is committed in project, the recent entries
+ * dropped for want of a parent whose refs name it are parsed again, each
+ * in its own transaction, and so on for the comments they become (a
+ * reply to a reply); each only when ST_ORPHAN_READY says the parent §13
+ * picks now is the one it would have picked in order (a reply to a patch
+ * of a series also names the cover letter, which must not take it when
+ * the patch comes later).  What store_comment() does under the project's lock
+ * makes sure no such reply is missed when both race.  Failures are
+ * logged; the mail that triggered this is committed whatever happens.
+ */
+#define ORPHAN_DAYS	30	/* "recent" */
+#define ORPHAN_MAX	1000	/* re-parses after one mail, at most */
+
+static void
+orphans_adopt(struct ingest *ing, int64_t project, const char *msgid)
+{
+	struct ingest_result res;
+	struct buf a = BUF_INIT;
+	struct dbres *r;
+	char **todo = NULL, *one[1];
+	int64_t *ids = NULL;
+	char **found = NULL;
+	size_t ntodo = 0, next = 0, done = 0, n, i;
+	int stop = 0;
+
+	ids_add(&todo, &ntodo, msgid);
+	while (!stop && next < ntodo && done < ORPHAN_MAX) {
+		one[0] = todo[next++];
+		r = db_run(ing->db, &stmts[ST_ORPHANS], DB_I64(project),
+		    DB_STR(ids_array(&a, one, 1)), DB_I64(ORPHAN_DAYS));
+		if (r == NULL)
+			break;
+		n = (size_t)dbres_rows(r);
+		ids = xreallocarray(ids, n ? n : 1, sizeof(*ids));
+		found = xreallocarray(found, n ? n : 1, sizeof(*found));
+		for (i = 0; i < n; i++) {
+			ids[i] = dbres_i64(r, (int)i, 0);
+			found[i] = xstrdup(dbres_str(r, (int)i, 1) ?
+			    dbres_str(r, (int)i, 1) : "");
+		}
+		dbres_free(r);
+		for (i = 0; i < n; i++) {
+			if (stop || done++ >= ORPHAN_MAX) {
+				free(found[i]);
+				continue;
+			}
+			r = db_run(ing->db, &stmts[ST_ORPHAN_READY],
+			    DB_I64(ids[i]), DB_STR(a.s), DB_I64(project));
+			if (r == NULL)
+				stop = 1;
+			else if (dbres_rows(r) == 0 || !dbres_bool(r, 0, 0)) {
+				dbres_free(r);
+				free(found[i]);
+				continue;
+			} else
+				dbres_free(r);
+			if (stop)
+				;
+			else if (ingest_reparse(ing, ids[i], &res) == -1 ||
+			    res.status == INGEST_TEMPFAIL) {
+				log_warnx("journal entry %lld, a reply that "
+				    "came before %s: %s", (long long)ids[i],
+				    msgid, res.reason);
+				stop = 1;
+			} else if (res.status == INGEST_STORED) {
+				log_info("journal entry %lld: %s %s now that "
+				    "%s is here", (long long)ids[i],
+				    ingest_kind_names[res.kind], found[i],
+				    one[0]);
+				if (found[i][0] != '\0')
+					ids_add(&todo, &ntodo, found[i]);
+			}
+			free(found[i]);
+		}
+	}
+	ids_free(todo, ntodo);
+	free(ids);
+	free(found);
+	buf_release(&a);
+}
+
 int
 ingest_one(struct ingest *ing, const struct ingest_mail *m,
     struct ingest_result *res)
@@ -2094,6 +2289,16 @@ ingest_one(struct ingest *ing, const struct ingest_mail *m,
 	if (rc == -1)
 		res->status = INGEST_TEMPFAIL;
 	account(ing, res);
+	if (rc == 0 && res->status == INGEST_STORED && c.proj != NULL &&
+	    (res->kind == INGEST_PATCH || res->kind == INGEST_COVER)) {
+		char *msgid = xstrdup(c.pm.msgid);
+		int64_t project = c.proj->id;
+
+		ctx_release(&c);
+		orphans_adopt(ing, project, msgid);
+		free(msgid);
+		return rc;
+	}
 	ctx_release(&c);
 	return rc;
 }
@@ -2125,6 +2330,7 @@ enum bt {
 	BT_EV_C, BT_EV_J, BT_EV_P, BT_EV_S, BT_EV_V, BT_EV_PC, BT_EV_CC,
 	BT_TG_P, BT_TG_T, BT_TG_C,
 	BT_ST, BT_RE, BT_LI, BT_J, BT_MI, BT_SU, BT_P, BT_V, BT_PC, BT_CC,
+	BT_RF,
 	BT__MAX
 };
 
@@ -2210,6 +2416,20 @@ batch_tail_add(struct ctx *c, const char *status)
 	array_add_i64(&t[BT_V], c->obj[INGEST_COVER]);
 	array_add_i64(&t[BT_PC], c->obj[INGEST_PATCH_COMMENT]);
 	array_add_i64(&t[BT_CC], c->obj[INGEST_COVER_COMMENT]);
+	/* a reply dropped for want of a parent keeps its refs (orphan_note) */
+	if (c->orphan && c->r->status == INGEST_DROPPED) {
+		struct buf rf = BUF_INIT;
+		char **ids = NULL;
+		size_t nids = 0;
+
+		for (i = 0; i < c->pm.nrefs; i++)
+			ids_add(&ids, &nids, c->pm.refs[i]);
+		ids_array(&rf, ids, nids);
+		array_add_text(&t[BT_RF], rf.s, rf.len);
+		ids_free(ids, nids);
+		buf_release(&rf);
+	} else
+		array_add_str(&t[BT_RF], NULL);
 	c->item->tailed = 1;
 }
 
@@ -2292,7 +2512,8 @@ batch_tail_flush(struct ingest *ing, struct batch *b)
 	    DB_STR(t[BT_ST].s), DB_BYTEA(raw.s, raw.len), DB_STR(t[BT_RE].s),
 	    DB_STR(t[BT_LI].s), DB_STR(t[BT_J].s), DB_STR(t[BT_MI].s),
 	    DB_STR(t[BT_SU].s), DB_STR(t[BT_P].s), DB_STR(t[BT_V].s),
-	    DB_STR(t[BT_PC].s), DB_STR(t[BT_CC].s), DB_STR(at.s));
+	    DB_STR(t[BT_PC].s), DB_STR(t[BT_CC].s), DB_STR(at.s),
+	    DB_STR(t[BT_RF].s));
 	if (r == NULL)
 		goto out;
 	for (i = 0; i < b->n; i++)

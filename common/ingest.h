@@ -82,6 +82,11 @@ struct ingest_opts {
 	int		 durable;	/* synchronous_commit on (pipe, LMTP) */
 	int		 batch_size;	/* mails per batch transaction */
 	size_t		 batch_bytes;	/* flush a batch beyond this much mail */
+	/*
+	 * The connection was opened with ingest_session_options(durable)
+	 * in db.options: no session statement per connection.
+	 */
+	int		 session_preset;
 };
 
 /* One message as received. */
@@ -128,6 +133,8 @@ struct ingest {
 };
 
 void	ingest_init(struct ingest *, struct db *, const struct ingest_opts *);
+/* The per-connection settings ingest needs, as libpq startup options. */
+const char *ingest_session_options(int durable);
 void	ingest_release(struct ingest *);
 
 /*
@@ -148,7 +155,7 @@ int	ingest_one(struct ingest *, const struct ingest_mail *,
  * counts and journal entries are written together at the end of the
  * batch, and while the server runs a mail's statements the next mail is
  * parsed.  The result is the same as ingest_one() for each mail in turn
- * (t/2207): a second copy of the same bytes in a batch fares as it would
+ * (t/2210): a second copy of the same bytes in a batch fares as it would
  * after the first.  done(arg, result) is called for each mail once its
  * batch committed.  When a mail of the batch fails with our error, the batch is
  * rolled back and re-run one mail per transaction, so only that mail is

@@ -14,6 +14,7 @@
 
 #include <openssl/evp.h>
 
+#include "buf.h"
 #include "db.h"
 #include "log.h"
 #include "migrate.h"
@@ -24,6 +25,7 @@ enum {
 	M_LIST,
 	M_RECORD,
 	M_RECHECKSUM,
+	M_VERSIONS,
 	M__MAX
 };
 
@@ -41,6 +43,10 @@ static const struct stmt_def mstmts[M__MAX] = {
 	[M_RECHECKSUM] = { "migrate_rechecksum",
 	    "UPDATE schema_migrations SET checksum = $2, name = $3"
 	    " WHERE version = $1", 3 },
+	/* migrate_check()'s one statement when all is well */
+	[M_VERSIONS] = { "migrate_versions",
+	    "SELECT string_agg(version::text, ',' ORDER BY version)"
+	    " FROM schema_migrations", 0 },
 };
 
 static const char create_sql[] =
@@ -378,6 +384,32 @@ migrate_status(struct db *db, FILE *out)
 	return 0;
 }
 
+/*
+ * The common case in one statement: the versions recorded are exactly
+ * the ones this pw knows.  1 if so, 0 if not (or the table is missing:
+ * the full check says what is wrong), -1 when the database is
+ * unavailable.
+ */
+static int
+versions_match(struct db *db)
+{
+	struct buf want = BUF_INIT;
+	struct dbres *r;
+	const char *have;
+	size_t i;
+	int rc;
+
+	if ((r = db_run0(db, &mstmts[M_VERSIONS])) == NULL)
+		return db->err == DB_UNAVAILABLE ? -1 : 0;
+	for (i = 0; i < migrations_count; i++)
+		buf_addf(&want, "%s%d", i ? "," : "", migrations[i].version);
+	have = dbres_str(r, 0, 0);
+	rc = have != NULL && strcmp(have, want.s) == 0;
+	dbres_free(r);
+	buf_release(&want);
+	return rc;
+}
+
 int
 migrate_check(struct db *db)
 {
@@ -387,6 +419,9 @@ migrate_check(struct db *db)
 
 	if (db->conn == NULL && db_connect(db) == -1)
 		return -1;
+	if ((rc = versions_match(db)) != 0)
+		return rc == 1 ? 0 : -1;
+	rc = -1;
 	if (state_load(db, &s) == -1)
 		return -1;
 	for (i = 0; i < s.n; i++)

@@ -26,6 +26,7 @@ enum prop_flags {
 	P_NULL	= 1 << 0,	/* may be null */
 	P_OPT	= 1 << 1,	/* may be absent */
 	P_RO	= 1 << 2,	/* read-only in a request body */
+	P_WO	= 1 << 3,	/* write-only: never in a response */
 };
 
 /*
@@ -321,6 +322,19 @@ static const struct prop bundle[] = {
 	END
 };
 
+static const struct prop webhook[] = {
+	{ "id", "integer", P_RO, NULL },
+	{ "url", "uri", 0, "Where events are POSTed: http or https; unique "
+	    "per project.  Required when creating." },
+	{ "secret", "string", P_WO, "Signs deliveries (X-Patchwork-Signature: "
+	    "sha256=HMAC of the body); default \"\": unsigned." },
+	{ "events", "string", 0, "\"*\" (the default) or event categories, "
+	    "comma-separated." },
+	{ "active", "boolean", 0, "Default true." },
+	{ "created", "date-time", P_RO, NULL },
+	END
+};
+
 static const struct prop error[] = {
 	{ "detail", "string", P_OPT,
 	    "What went wrong; a 400 has instead each field that is wrong, "
@@ -364,6 +378,7 @@ static const struct schema schemas[] = {
 	{ "Series", NULL, series },
 	{ "Event", NULL, event },
 	{ "Bundle", NULL, bundle },
+	{ "Webhook", "Deliveries of a project's events (1.4).", webhook },
 	{ "Error", NULL, error },
 };
 #define NSCHEMAS (sizeof(schemas) / sizeof(schemas[0]))
@@ -562,6 +577,24 @@ static const struct op ops[] = {
 	    "Delete one's bundle (1.2+).", "id", NULL, "204",
 	    "403 404 405", O_AUTH },
 
+	{ "get", "/api/projects/{project_id}/webhooks/", "webhooks",
+	    "List a project's webhooks (1.4, maintainers).",
+	    "project_id " LISTP, NULL, "200 [Webhook]", "403 404",
+	    O_LIST | O_AUTH },
+	{ "post", "/api/projects/{project_id}/webhooks/", "webhooks",
+	    "Add a webhook (1.4, maintainers).", "project_id", "Webhook",
+	    "201 Webhook", "400 403 404 415", O_AUTH },
+	{ "get", "/api/projects/{project_id}/webhooks/{id}/", "webhooks",
+	    "Show a webhook (1.4, maintainers).", "project_id id", NULL,
+	    "200 Webhook", "403 404", O_AUTH },
+	{ "patch", "/api/projects/{project_id}/webhooks/{id}/", "webhooks",
+	    "Update a webhook (1.4, maintainers); absent fields stay.",
+	    "project_id id", "Webhook", "200 Webhook", "400 403 404 415",
+	    O_AUTH },
+	{ "delete", "/api/projects/{project_id}/webhooks/{id}/", "webhooks",
+	    "Delete a webhook (1.4, maintainers).", "project_id id", NULL,
+	    "204", "403 404", O_AUTH },
+
 	{ "get", "/project/{linkname}/patch/{msgid}/mbox/", "downloads",
 	    "A patch as mbox, with review trailers from its comments.",
 	    "linkname msgid series_q", NULL, "200 mbox", "404", O_WEB },
@@ -593,6 +626,8 @@ static const char *const tags[][2] = {
 	{ "series", "Series of patches." },
 	{ "events", "What happened, for bots to poll." },
 	{ "bundles", "Users' named lists of patches." },
+	{ "webhooks", "A project's events POSTed to URLs its maintainers "
+	    "register (1.4)." },
 	{ "downloads", "mbox and diff files, outside /api/; git am takes "
 	    "them." },
 };
@@ -707,7 +742,10 @@ schema_json(const struct schema *s)
 			json_object_object_add(t, "readOnly",
 			    json_object_new_boolean(1));
 		json_object_object_add(props, p->name, t);
-		if (!(p->flags & P_OPT))
+		if (p->flags & P_WO)
+			json_object_object_add(t, "writeOnly",
+			    json_object_new_boolean(1));
+		if (!(p->flags & (P_OPT | P_WO)))
 			json_object_array_add(req,
 			    json_object_new_string(p->name));
 	}
@@ -1100,6 +1138,8 @@ api_docs(struct req *r)
 				html_raw(" or null");
 			if (pp->flags & P_RO)
 				html_raw(", read-only");
+			if (pp->flags & P_WO)
+				html_raw(", write-only");
 			if (pp->flags & P_OPT)
 				html_raw(", sometimes absent");
 			html_raw("</td><td>");

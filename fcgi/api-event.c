@@ -12,6 +12,7 @@
 
 #include "arena.h"
 #include "db.h"
+#include "event.h"
 #include "pwfcgi.h"
 #include "api.h"
 
@@ -84,58 +85,12 @@ static const unsigned bits[EVENT_NF] = {
 	B_OTHER, B_OTHER, B_OTHER, B_SINCE, B_OTHER, 0, B_PROJECT,
 };
 
-/* Every object a payload may name, each with what its embedding needs. */
-#define EVENT_COLS "e.id, e.category, e.date, " \
-	API_COLS_PROJECT("pr") ", " API_COLS_USER("au") ", " \
-	API_COLS_SUB("p", "pp") ", " API_COLS_SERIES("s", "sp.linkname") ", " \
-	API_COLS_SUB("cv", "cp") ", ps.slug, cs.slug, " \
-	API_COLS_USER("pd") ", " API_COLS_USER("cd") ", " \
-	API_COLS_CHECK("ck") ", " \
-	API_COLS_COMMENT("pc", "pc.patch_id", "pcr") ", " \
-	API_COLS_COMMENT("cc", "cc.cover_id", "ccr")
-#define EVENT_JOINS \
-	" JOIN project pr ON pr.id = e.project_id" \
-	" LEFT JOIN auth_user au ON au.id = e.actor_id" \
-	" LEFT JOIN patch p ON p.id = e.patch_id" \
-	" LEFT JOIN project pp ON pp.id = p.project_id" \
-	" LEFT JOIN series s ON s.id = e.series_id" \
-	" LEFT JOIN project sp ON sp.id = s.project_id" \
-	" LEFT JOIN cover cv ON cv.id = e.cover_id" \
-	" LEFT JOIN project cp ON cp.id = cv.project_id" \
-	" LEFT JOIN state ps ON ps.id = e.previous_state_id" \
-	" LEFT JOIN state cs ON cs.id = e.current_state_id" \
-	" LEFT JOIN auth_user pd ON pd.id = e.previous_delegate_id" \
-	" LEFT JOIN auth_user cd ON cd.id = e.current_delegate_id" \
-	" LEFT JOIN ci_check ck ON ck.id = e.created_check_id" \
-	" LEFT JOIN patch_comment pc ON pc.id = e.patch_comment_id" \
-	" LEFT JOIN patch pcp ON pcp.id = pc.patch_id" \
-	" LEFT JOIN project pcr ON pcr.id = pcp.project_id" \
-	" LEFT JOIN cover_comment cc ON cc.id = e.cover_comment_id" \
-	" LEFT JOIN cover ccv ON ccv.id = cc.cover_id" \
-	" LEFT JOIN project ccr ON ccr.id = ccv.project_id"
-enum {
-	C_ID, C_CATEGORY, C_DATE,
-	C_PROJECT,
-	C_ACTOR = C_PROJECT + API_NCOLS_PROJECT,
-	C_PATCH = C_ACTOR + API_NCOLS_USER,
-	C_SERIES = C_PATCH + API_NCOLS_SUB,
-	C_COVER = C_SERIES + API_NCOLS_SERIES,
-	C_PSTATE = C_COVER + API_NCOLS_SUB,
-	C_CSTATE,
-	C_PDELEGATE,
-	C_CDELEGATE = C_PDELEGATE + API_NCOLS_USER,
-	C_CHECK = C_CDELEGATE + API_NCOLS_USER,
-	C_PCOMMENT = C_CHECK + API_NCOLS_CHECK,
-	C_CCOMMENT = C_PCOMMENT + API_NCOLS_COMMENT,
-};
-
 enum {
 	ST_COUNT,
 	ST_P, ST_PD, ST_M, ST_MD,
 #define X(E, w, m, a, b, c, d) ST_F_##E,
 	FAST_SHAPES(X)
 #undef X
-	ST_ROWS,
 	ST__MAX
 };
 
@@ -156,10 +111,6 @@ static const struct stmt_def stmts[ST__MAX] = {
 	    1 + (a >= 0) + (b >= 0) + (c >= 0) + (d >= 0) },
 	FAST_SHAPES(X)
 #undef X
-	[ST_ROWS] = { "api_event_rows",
-	    "SELECT " EVENT_COLS " FROM unnest($1::bigint[])"
-	    " WITH ORDINALITY AS o(id, n) JOIN event e ON e.id = o.id"
-	    EVENT_JOINS " ORDER BY o.n", 1 },
 };
 
 static const struct api_order orders[] = {
@@ -179,99 +130,15 @@ static const struct api_listdef listdef = {
 	sizeof(fast) / sizeof(fast[0]),
 };
 
-/* Payload keys per category, in Django's field order. */
-enum {
-	P_PATCH = 1 << 0, P_SERIES = 1 << 1, P_COVER = 1 << 2,
-	P_STATES = 1 << 3, P_DELEGATES = 1 << 4, P_CHECK = 1 << 5,
-	P_RELATIONS = 1 << 6, P_PCOMMENT = 1 << 7, P_CCOMMENT = 1 << 8,
-};
-
-static const struct {
-	const char	*name;
-	unsigned	 keys;
-	int		 since;		/* version that lists it */
-} categories[] = {
-	{ "cover-created", P_COVER, 10 },
-	{ "patch-created", P_PATCH, 10 },
-	{ "patch-completed", P_PATCH | P_SERIES, 10 },
-	{ "patch-state-changed", P_PATCH | P_STATES, 10 },
-	{ "patch-delegated", P_PATCH | P_DELEGATES, 10 },
-	{ "patch-relation-changed", P_PATCH | P_RELATIONS, 10 },
-	{ "check-created", P_PATCH | P_CHECK, 10 },
-	{ "series-created", P_SERIES, 10 },
-	{ "series-completed", P_SERIES, 10 },
-	{ "cover-comment-created", P_COVER | P_CCOMMENT, 13 },
-	{ "patch-comment-created", P_PATCH | P_PCOMMENT, 13 },
-	{ "check-updated", P_PATCH | P_CHECK, 14 },
-};
-#define NCATEGORIES	(sizeof(categories) / sizeof(categories[0]))
-
-static int
-category(const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < NCATEGORIES; i++)
-		if (strcmp(categories[i].name, s) == 0)
-			return (int)i;
-	return -1;
-}
-
-static void
-write_event(struct api *a, const struct dbres *res, int row)
-{
-	struct jw *w = &a->jw;
-	int c = category(dbres_str(res, row, C_CATEGORY));
-	unsigned k = c >= 0 ? categories[c].keys : 0;
-
-	jw_obj(w, NULL);
-	jw_i64(w, "id", dbres_i64(res, row, C_ID));
-	jw_str(w, "category", dbres_str(res, row, C_CATEGORY));
-	api_embed_project(a, "project", res, row, C_PROJECT);
-	jw_time(w, "date", dbres_str(res, row, C_DATE));
-	/* Every version: Django's event serializer never strips it. */
-	api_embed_user(a, "actor", res, row, C_ACTOR);
-	jw_obj(w, "payload");
-	if (k & P_PATCH)
-		api_embed_patch(a, "patch", res, row, C_PATCH);
-	if (k & P_SERIES)
-		api_embed_series(a, "series", res, row, C_SERIES);
-	if (k & P_COVER)
-		api_embed_cover(a, "cover", res, row, C_COVER);
-	if (k & P_STATES) {
-		jw_str(w, "previous_state", dbres_str(res, row, C_PSTATE));
-		jw_str(w, "current_state", dbres_str(res, row, C_CSTATE));
-	}
-	if (k & P_DELEGATES) {
-		api_embed_user(a, "previous_delegate", res, row, C_PDELEGATE);
-		api_embed_user(a, "current_delegate", res, row, C_CDELEGATE);
-	}
-	if (k & P_CHECK)
-		api_embed_check(a, "check", res, row, C_CHECK);
-	if (k & P_RELATIONS) {
-		/* Django never fills them. */
-		jw_null(w, "previous_relation");
-		jw_null(w, "current_relation");
-	}
-	if (k & P_CCOMMENT)
-		api_embed_comment(a, "comment", "covers", res, row, C_CCOMMENT);
-	if (k & P_PCOMMENT)
-		api_embed_comment(a, "comment", "patches", res, row,
-		    C_PCOMMENT);
-	jw_obj_end(w);
-	jw_obj_end(w);
-}
-
 static int
 event_filters(struct api *a, struct api_list *l)
 {
 	struct api_resolve rs;
 	struct dbparam *p = l->params;
-	const char *v, *hidden[NCATEGORIES];
+	const char *v, *hidden[EVENT_NCATEGORIES];
 	char dt[80];
 	int64_t actor;
-	size_t i;
-	int st, n = 0, c;
+	int i, st, n = 0, c;
 
 	memset(&rs, 0, sizeof(rs));
 	if ((v = api_one_name(a, "project")) != NULL)
@@ -296,8 +163,8 @@ event_filters(struct api *a, struct api_list *l)
 	api_param_ids(a, &p[5], &rs.out[API_KIND_PATCH]);
 	api_param_ids(a, &p[7], &rs.out[API_KIND_COVER]);
 	if ((v = api_arg(a, "category")) != NULL && *v != '\0') {
-		if ((c = category(v)) == -1 ||
-		    !API_HAS(a, categories[c].since))
+		if ((c = event_category(v)) == -1 ||
+		    !API_HAS(a, event_categories[c].since))
 			return 1;
 		p[2] = DB_STR(v);
 	}
@@ -311,9 +178,9 @@ event_filters(struct api *a, struct api_list *l)
 			return 1;
 		p[11] = DB_STR(arena_strdup(a->r->arena, dt));
 	}
-	for (i = 0; i < NCATEGORIES; i++)
-		if (!API_HAS(a, categories[i].since))
-			hidden[n++] = categories[i].name;
+	for (i = 0; i < EVENT_NCATEGORIES; i++)
+		if (!API_HAS(a, event_categories[i].since))
+			hidden[n++] = event_categories[i].name;
 	if (n > 0)
 		p[12] = DB_STR(api_pg_strs(a, hidden, n));
 	return 0;
@@ -343,12 +210,12 @@ api_event_list(struct req *r)
 		return st;
 	jw_arr(&a.jw, NULL);
 	if (l.nids > 0) {
-		rows = db_run(r->db, &stmts[ST_ROWS],
+		rows = db_run(r->db, &event_rows_stmt,
 		    DB_STR(api_list_ids(&a, &l)));
 		if (rows == NULL)
 			return api_db_error(&a);
 		for (i = 0; i < dbres_rows(rows); i++)
-			write_event(&a, rows, i);
+			event_write(&a.out, rows, i);
 	}
 	jw_arr_end(&a.jw);
 	api_list_end(&a, &l);

@@ -1,5 +1,5 @@
 /*
- * The REST API's shared machinery: JSON writer, URLs, parameters, id
+ * The REST API's shared machinery: request context, URLs, parameters, id
  * resolution, pagination, embedded objects.  The contract is in api.h.
  *
  * Pagination (spec 2.7) without COUNT(*) or OFFSET growing with the
@@ -51,238 +51,6 @@
 #include "xalloc.h"
 #include "pwfcgi.h"
 #include "api.h"
-
-/* JSON writer ---------------------------------------------------------- */
-
-void
-jw_init(struct jw *w, struct buf *b)
-{
-	w->b = b;
-	w->depth = 0;
-	w->more = 0;
-}
-
-static void
-jw_sep(struct jw *w)
-{
-	uint64_t bit = 1ULL << (w->depth & 63);
-
-	if (w->more & bit)
-		buf_addc(w->b, ',');
-	else
-		w->more |= bit;
-}
-
-void
-jw_key(struct jw *w, const char *key)
-{
-	jw_sep(w);
-	if (key == NULL)
-		return;
-	buf_addc(w->b, '"');
-	buf_adds(w->b, key);
-	buf_add(w->b, "\":", 2);
-}
-
-void
-jw_keyn(struct jw *w, const char *key, size_t n)
-{
-	jw_sep(w);
-	json_quote(w->b, key, n);
-	buf_addc(w->b, ':');
-}
-
-static void
-jw_open(struct jw *w, const char *key, int c)
-{
-	jw_key(w, key);
-	buf_addc(w->b, c);
-	w->depth++;
-	w->more &= ~(1ULL << (w->depth & 63));
-}
-
-void
-jw_obj(struct jw *w, const char *key)
-{
-	jw_open(w, key, '{');
-}
-
-void
-jw_obj_end(struct jw *w)
-{
-	w->depth--;
-	buf_addc(w->b, '}');
-}
-
-void
-jw_arr(struct jw *w, const char *key)
-{
-	jw_open(w, key, '[');
-}
-
-void
-jw_arr_end(struct jw *w)
-{
-	w->depth--;
-	buf_addc(w->b, ']');
-}
-
-void
-jw_str(struct jw *w, const char *key, const char *s)
-{
-	jw_key(w, key);
-	if (s == NULL)
-		buf_add(w->b, "null", 4);
-	else
-		json_quote(w->b, s, strlen(s));
-}
-
-void
-jw_strn(struct jw *w, const char *key, const char *s, size_t n)
-{
-	jw_key(w, key);
-	if (s == NULL)
-		buf_add(w->b, "null", 4);
-	else
-		json_quote(w->b, s, n);
-}
-
-static void
-put_i64(struct buf *b, int64_t v)
-{
-	char t[24];
-	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
-	int n = sizeof(t);
-
-	do
-		t[--n] = (char)('0' + u % 10);
-	while ((u /= 10) != 0);
-	if (v < 0)
-		t[--n] = '-';
-	buf_add(b, t + n, sizeof(t) - (size_t)n);
-}
-
-void
-jw_i64(struct jw *w, const char *key, int64_t v)
-{
-	jw_key(w, key);
-	put_i64(w->b, v);
-}
-
-void
-jw_url(struct jw *w, const char *key, const char *pre, const char *mid,
-    int64_t id, const char *tail)
-{
-	jw_key(w, key);
-	buf_addc(w->b, '"');
-	buf_adds(w->b, pre);
-	buf_adds(w->b, mid);
-	put_i64(w->b, id);
-	buf_adds(w->b, tail);
-	buf_addc(w->b, '"');
-}
-
-void
-jw_url2(struct jw *w, const char *key, const char *pre, const char *mid,
-    int64_t id, const char *mid2, int64_t id2, const char *tail)
-{
-	jw_key(w, key);
-	buf_addc(w->b, '"');
-	buf_adds(w->b, pre);
-	buf_adds(w->b, mid);
-	put_i64(w->b, id);
-	buf_adds(w->b, mid2);
-	put_i64(w->b, id2);
-	buf_adds(w->b, tail);
-	buf_addc(w->b, '"');
-}
-
-void
-jw_bool(struct jw *w, const char *key, int v)
-{
-	jw_key(w, key);
-	if (v)
-		buf_add(w->b, "true", 4);
-	else
-		buf_add(w->b, "false", 5);
-}
-
-void
-jw_null(struct jw *w, const char *key)
-{
-	jw_key(w, key);
-	buf_add(w->b, "null", 4);
-}
-
-void
-jw_raw(struct jw *w, const char *key, const char *json)
-{
-	jw_key(w, key);
-	buf_adds(w->b, json);
-}
-
-/*
- * "2024-05-01 10:11:12.5+00" → "2024-05-01T10:11:12.500000": Django's
- * naive UTC datetime, six fraction digits only when not all zero.
- */
-void
-jw_time(struct jw *w, const char *key, const char *pg)
-{
-	char s[32];
-	size_t n, i;
-	int nonzero = 0;
-
-	jw_key(w, key);
-	if (pg == NULL) {
-		buf_add(w->b, "null", 4);
-		return;
-	}
-	if (strlen(pg) < 19 || pg[4] != '-' || pg[10] != ' ') {
-		json_quote(w->b, pg, strlen(pg));	/* not expected */
-		return;
-	}
-	memcpy(s, pg, 19);
-	s[10] = 'T';
-	n = 19;
-	if (pg[19] == '.') {
-		s[n++] = '.';
-		for (i = 20; i < 26 && pg[i] >= '0' && pg[i] <= '9'; i++) {
-			nonzero |= pg[i] != '0';
-			s[n++] = pg[i];
-		}
-		for (; i < 26; i++)
-			s[n++] = '0';
-		if (!nonzero)
-			n = 19;
-	}
-	buf_addc(w->b, '"');
-	buf_add(w->b, s, n);
-	buf_addc(w->b, '"');
-}
-
-void
-jw_strf(struct jw *w, const char *key, const char *fmt, ...)
-{
-	char small[256], *p = small;
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(small, sizeof(small), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		n = 0;
-	if ((size_t)n >= sizeof(small)) {
-		p = xmalloc((size_t)n + 1);
-		va_start(ap, fmt);
-		vsnprintf(p, (size_t)n + 1, fmt, ap);
-		va_end(ap);
-	}
-	jw_key(w, key);
-	json_quote(w->b, p, (size_t)n);
-	if (p != small)
-		free(p);
-}
 
 /* Request context -------------------------------------------------------- */
 
@@ -385,6 +153,8 @@ api_begin(struct req *r, struct api *a)
 	a->prefix_j = json_escaped(a, a->prefix);
 	a->uprefix_j = json_escaped(a, a->uprefix);
 	jw_init(&a->jw, &r->out);
+	apiout_init(&a->out, &a->jw, a->version, a->base_j, a->prefix_j,
+	    r->arena, a->tmp);
 	r->ctype = "application/json";
 	if ((st = api_authenticate(a)) != 0)
 		return st;
@@ -420,105 +190,67 @@ api_db_error(struct api *a)
 	    NULL);
 }
 
-/* URLs ------------------------------------------------------------------ */
+/* URLs and embedded objects: apiobj.c, for struct api ------------------ */
 
-/*
- * spec 2.11: the msgid without <>, "/" written "%2F", then the segment
- * percent-encoded keeping unreserved characters and !$&'()*+,;=:@~ (so
- * the "%" of "%2F" becomes "%25", as Django's reverse() does).
- */
 const char *
 api_msgid_url(struct api *a, const char *msgid)
 {
-	static const char hex[] = "0123456789ABCDEF";
-	const char *s = msgid, *e;
-	struct buf *b = a->tmp;
-
-	if (msgid == NULL)
-		return "";
-	if (msgid == a->enc_for)
-		return a->enc_msgid;
-	e = s + strlen(s);
-	while (s < e && (*s == '<' || *s == '>'))
-		s++;
-	while (e > s && (e[-1] == '<' || e[-1] == '>'))
-		e--;
-	buf_reset(b);
-	for (; s < e; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '/')
-			buf_add(b, "%252F", 5);
-		else if (isalnum(c) || strchr("-._~!$&'()*+,;=:@", c) != NULL)
-			buf_addc(b, c);
-		else {
-			buf_addc(b, '%');
-			buf_addc(b, hex[c >> 4]);
-			buf_addc(b, hex[c & 15]);
-		}
-	}
-	a->enc_for = msgid;
-	a->enc_msgid = arena_strndup(a->r->arena, b->s, b->len);
-	return a->enc_msgid;
+	return apiout_msgid_url(&a->out, msgid);
 }
 
 const char *
 api_archive_url(struct api *a, const char *fmt, const char *msgid)
 {
-	const char *s, *e, *p;
-	struct buf *b = a->tmp;
-
-	if (fmt == NULL || *fmt == '\0' || msgid == NULL || *msgid == '\0')
-		return NULL;
-	s = msgid;
-	e = s + strlen(s);
-	while (s < e && (*s == '<' || *s == '>'))
-		s++;
-	while (e > s && (e[-1] == '<' || e[-1] == '>'))
-		e--;
-	buf_reset(b);
-	while ((p = strstr(fmt, "{}")) != NULL) {
-		buf_add(b, fmt, (size_t)(p - fmt));
-		buf_add(b, s, (size_t)(e - s));
-		fmt = p + 2;
-	}
-	buf_adds(b, fmt);
-	return arena_strndup(a->r->arena, b->s, b->len);
-}
-
-/* base/project/LINKNAME/KIND/MSGID/ + tail, as a JSON string. */
-static void
-msgid_url(struct api *a, const char *key, const char *kind,
-    const char *linkname, const char *msgid, const char *tail)
-{
-	struct buf *b = a->jw.b;
-	const char *enc = api_msgid_url(a, msgid);
-
-	jw_key(&a->jw, key);
-	buf_addc(b, '"');
-	buf_adds(b, a->base_j);
-	buf_add(b, "/project/", 9);
-	json_escape(b, linkname, strlen(linkname));
-	buf_addc(b, '/');
-	buf_adds(b, kind);
-	buf_addc(b, '/');
-	buf_adds(b, enc);		/* percent-encoded: nothing to escape */
-	buf_adds(b, tail);
-	buf_addc(b, '"');
+	return apiout_archive_url(&a->out, fmt, msgid);
 }
 
 void
 api_web_url(struct api *a, const char *key, const char *kind,
     const char *linkname, const char *msgid)
 {
-	msgid_url(a, key, kind, linkname, msgid, "/");
+	apiout_web_url(&a->out, key, kind, linkname, msgid);
 }
 
 void
 api_mbox_url(struct api *a, const char *key, const char *kind,
     const char *linkname, const char *msgid)
 {
-	msgid_url(a, key, kind, linkname, msgid, "/mbox/");
+	apiout_mbox_url(&a->out, key, kind, linkname, msgid);
+}
+
+void
+api_series_web_url(struct api *a, const char *linkname, int64_t id)
+{
+	apiout_series_web_url(&a->out, linkname, id);
+}
+
+const char *
+api_check_state(int s)
+{
+	return apiout_check_state(s);
+}
+
+#define EMBED(kind) \
+void \
+api_embed_##kind(struct api *a, const char *key, const struct dbres *res, \
+    int row, int c) \
+{ \
+	apiout_##kind(&a->out, key, res, row, c); \
+}
+EMBED(project)
+EMBED(person)
+EMBED(user)
+EMBED(patch)
+EMBED(cover)
+EMBED(series)
+EMBED(check)
+#undef EMBED
+
+void
+api_embed_comment(struct api *a, const char *key, const char *kind,
+    const struct dbres *res, int row, int c)
+{
+	apiout_comment(&a->out, key, kind, res, row, c);
 }
 
 /* Query parameters ------------------------------------------------------ */
@@ -1627,228 +1359,6 @@ api_list_end(struct api *a, struct api_list *l)
 	buf_add(&b, "; rel=\"last\"", 12);
 	resp_header(a->r, "Link", "%s", b.s);
 	buf_release(&b);
-}
-
-/* Embedded objects (spec 3) ------------------------------------------------ */
-
-static const char *
-col(const struct dbres *res, int row, int c)
-{
-	return dbres_str(res, row, c);
-}
-
-void
-api_embed_project(struct api *a, const char *key, const struct dbres *res,
-    int row, int c)
-{
-	struct jw *w = &a->jw;
-	int64_t id = dbres_i64(res, row, c);
-
-	if (dbres_isnull(res, row, c)) {
-		jw_null(w, key);
-		return;
-	}
-	jw_obj(w, key);
-	jw_i64(w, "id", id);
-	jw_url(w, "url", a->prefix_j, "/projects/", id, "/");
-	jw_str(w, "name", col(res, row, c + 1));
-	jw_str(w, "link_name", col(res, row, c + 2));
-	jw_str(w, "list_id", col(res, row, c + 3));
-	jw_str(w, "list_email", col(res, row, c + 4));
-	jw_str(w, "web_url", col(res, row, c + 5));
-	jw_str(w, "scm_url", col(res, row, c + 6));
-	jw_str(w, "webscm_url", col(res, row, c + 7));
-	if (API_HAS(a, 12)) {
-		jw_str(w, "list_archive_url", col(res, row, c + 8));
-		jw_str(w, "list_archive_url_format", col(res, row, c + 9));
-		jw_str(w, "commit_url_format", col(res, row, c + 10));
-	}
-	jw_obj_end(w);
-}
-
-void
-api_embed_person(struct api *a, const char *key, const struct dbres *res,
-    int row, int c)
-{
-	struct jw *w = &a->jw;
-	int64_t id = dbres_i64(res, row, c);
-
-	if (dbres_isnull(res, row, c)) {
-		jw_null(w, key);
-		return;
-	}
-	jw_obj(w, key);
-	jw_i64(w, "id", id);
-	jw_url(w, "url", a->prefix_j, "/people/", id, "/");
-	jw_str(w, "name", col(res, row, c + 1));
-	jw_str(w, "email", col(res, row, c + 2));
-	jw_obj_end(w);
-}
-
-void
-api_embed_user(struct api *a, const char *key, const struct dbres *res,
-    int row, int c)
-{
-	struct jw *w = &a->jw;
-	int64_t id = dbres_i64(res, row, c);
-
-	if (dbres_isnull(res, row, c)) {
-		jw_null(w, key);
-		return;
-	}
-	jw_obj(w, key);
-	jw_i64(w, "id", id);
-	jw_url(w, "url", a->prefix_j, "/users/", id, "/");
-	jw_str(w, "username", col(res, row, c + 1));
-	jw_str(w, "first_name", col(res, row, c + 2));
-	jw_str(w, "last_name", col(res, row, c + 3));
-	jw_str(w, "email", col(res, row, c + 4));
-	jw_obj_end(w);
-}
-
-static void
-embed_sub(struct api *a, const char *key, const struct dbres *res, int row,
-    int c, int cover)
-{
-	struct jw *w = &a->jw;
-	int64_t id = dbres_i64(res, row, c);
-	const char *msgid = col(res, row, c + 1);
-	const char *linkname = col(res, row, c + 4);
-	const char *kind = cover ? "cover" : "patch";
-
-	if (dbres_isnull(res, row, c)) {
-		jw_null(w, key);
-		return;
-	}
-	jw_obj(w, key);
-	jw_i64(w, "id", id);
-	jw_url(w, "url", a->prefix_j, cover ? "/covers/" : "/patches/", id,
-	    "/");
-	if (API_HAS(a, 11))
-		api_web_url(a, "web_url", kind, linkname, msgid);
-	jw_str(w, "msgid", msgid);
-	if (API_HAS(a, 12))
-		jw_str(w, "list_archive_url",
-		    api_archive_url(a, col(res, row, c + 5), msgid));
-	jw_time(w, "date", col(res, row, c + 2));
-	jw_str(w, "name", col(res, row, c + 3));
-	if (!cover || API_HAS(a, 11))
-		api_mbox_url(a, "mbox", kind, linkname, msgid);
-	jw_obj_end(w);
-}
-
-void
-api_embed_patch(struct api *a, const char *key, const struct dbres *res,
-    int row, int c)
-{
-	embed_sub(a, key, res, row, c, 0);
-}
-
-void
-api_embed_cover(struct api *a, const char *key, const struct dbres *res,
-    int row, int c)
-{
-	embed_sub(a, key, res, row, c, 1);
-}
-
-void
-api_embed_series(struct api *a, const char *key, const struct dbres *res,
-    int row, int c)
-{
-	struct jw *w = &a->jw;
-	int64_t id = dbres_i64(res, row, c);
-
-	if (dbres_isnull(res, row, c)) {
-		jw_null(w, key);
-		return;
-	}
-	jw_obj(w, key);
-	jw_i64(w, "id", id);
-	jw_url(w, "url", a->prefix_j, "/series/", id, "/");
-	if (API_HAS(a, 11))
-		api_series_web_url(a, col(res, row, c + 4), id);
-	jw_time(w, "date", col(res, row, c + 1));
-	jw_str(w, "name", col(res, row, c + 2));
-	jw_i64(w, "version", dbres_i64(res, row, c + 3));
-	jw_url(w, "mbox", a->base_j, "/series/", id, "/mbox/");
-	jw_obj_end(w);
-}
-
-void
-api_series_web_url(struct api *a, const char *linkname, int64_t id)
-{
-	struct buf *b = a->jw.b;
-
-	jw_key(&a->jw, "web_url");
-	buf_addc(b, '"');
-	buf_adds(b, a->base_j);
-	buf_add(b, "/project/", 9);
-	json_escape(b, linkname, strlen(linkname));
-	buf_add(b, "/list/?series=", 14);
-	put_i64(b, id);
-	buf_addc(b, '"');
-}
-
-void
-api_embed_comment(struct api *a, const char *key, const char *kind,
-    const struct dbres *res, int row, int c)
-{
-	struct jw *w = &a->jw;
-	int64_t id = dbres_i64(res, row, c);
-	const char *msgid = col(res, row, c + 1);
-
-	if (dbres_isnull(res, row, c)) {
-		jw_null(w, key);
-		return;
-	}
-	jw_obj(w, key);
-	jw_i64(w, "id", id);
-	if (API_HAS(a, 13))
-		jw_url2(w, "url", a->prefix_j,
-		    strcmp(kind, "covers") == 0 ? "/covers/" : "/patches/",
-		    dbres_i64(res, row, c + 3), "/comments/", id, "/");
-	if (API_HAS(a, 11))
-		jw_url(w, "web_url", a->base_j, "/comment/", id, "/");
-	jw_str(w, "msgid", msgid);
-	if (API_HAS(a, 12))
-		jw_str(w, "list_archive_url",
-		    api_archive_url(a, col(res, row, c + 5), msgid));
-	jw_time(w, "date", col(res, row, c + 2));
-	jw_obj_end(w);
-}
-
-const char *
-api_check_state(int s)
-{
-	switch (s) {
-	case 0:		return "pending";
-	case 1:		return "success";
-	case 2:		return "warning";
-	case 3:		return "fail";
-	default:	return "pending";
-	}
-}
-
-void
-api_embed_check(struct api *a, const char *key, const struct dbres *res,
-    int row, int c)
-{
-	struct jw *w = &a->jw;
-	int64_t id = dbres_i64(res, row, c);
-
-	if (dbres_isnull(res, row, c)) {
-		jw_null(w, key);
-		return;
-	}
-	jw_obj(w, key);
-	jw_i64(w, "id", id);
-	jw_url2(w, "url", a->prefix_j, "/patches/", dbres_i64(res, row, c + 1),
-	    "/checks/", id, "/");
-	jw_time(w, "date", col(res, row, c + 2));
-	jw_str(w, "state", api_check_state((int)dbres_i64(res, row, c + 3)));
-	jw_str(w, "target_url", col(res, row, c + 4));
-	jw_str(w, "context", col(res, row, c + 5));
-	jw_obj_end(w);
 }
 
 /* Stored headers -------------------------------------------------- */

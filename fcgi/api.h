@@ -21,68 +21,26 @@
  *  3. A detail: one statement by id (JOINs for the embedded objects);
  *     api_not_found() when missing.
  *
- * JSON is written straight into the response buffer by struct jw (no
- * json-c tree: a page of 250 patches is ~400 kB of output, and building
- * then serialising a tree costs as much as the rest of the request).  The
- * writer keeps DRF's rules: compact, UTF-8 unescaped, U+2028/U+2029
- * escaped, null for missing values, keys in the order written.
+ * JSON is written straight into the response buffer by struct jw
+ * (common/jw.h: no json-c tree).
  *
  * Embedded objects (spec 3) are written by api_embed_*() from result
  * columns in a fixed order; the API_COLS_* macros give the matching SQL
- * column lists, so statements and writers cannot drift apart.
+ * column lists, so statements and writers cannot drift apart.  Both are
+ * in common/apiobj.h (api_embed_*() wrap its apiout_*()), and events in
+ * common/event.h, because the webhook worker renders events too.
  *
  * Everything allocated here lives in the request arena.
  */
 #include <stddef.h>
 #include <stdint.h>
 
+#include "apiobj.h"
 #include "buf.h"
 #include "db.h"
+#include "jw.h"
 
 struct req;
-
-/* Effective version: API_VERSION_LATEST counts as newer than any. */
-#define API_V_LATEST	99
-
-/* JSON writer --------------------------------------------------------- */
-
-struct jw {
-	struct buf	*b;
-	int		 depth;
-	uint64_t	 more;	/* bit d: level d already has an element */
-};
-
-void	 jw_init(struct jw *, struct buf *);
-/* key is NULL inside arrays and at the top level.  Keys passed here are
- * literals of our code; jw_keyn() escapes one that comes from data. */
-void	 jw_key(struct jw *, const char *key);
-void	 jw_keyn(struct jw *, const char *key, size_t);
-void	 jw_obj(struct jw *, const char *key);
-void	 jw_obj_end(struct jw *);
-void	 jw_arr(struct jw *, const char *key);
-void	 jw_arr_end(struct jw *);
-void	 jw_str(struct jw *, const char *key, const char *);	/* NULL: null */
-void	 jw_strn(struct jw *, const char *key, const char *, size_t);
-void	 jw_i64(struct jw *, const char *key, int64_t);
-void	 jw_bool(struct jw *, const char *key, int);
-void	 jw_null(struct jw *, const char *key);
-/* A PostgreSQL timestamptz (UTC session) in Django's form; NULL: null. */
-void	 jw_time(struct jw *, const char *key, const char *pgtext);
-/* A string assembled by printf (URLs); escaped like any other string. */
-void	 jw_strf(struct jw *, const char *key, const char *fmt, ...)
-	    __attribute__((format(printf, 3, 4)));
-/* Write text already in JSON form (a literal of our code). */
-void	 jw_raw(struct jw *, const char *key, const char *json);
-/*
- * URLs without printf: pre is one of struct api's *_j prefixes (already
- * escaped for JSON), mid and tail literals of our code, ids in decimal:
- * jw_url(w, "url", a->prefix_j, "/patches/", 7, "/").
- */
-void	 jw_url(struct jw *, const char *key, const char *pre,
-	    const char *mid, int64_t id, const char *tail);
-void	 jw_url2(struct jw *, const char *key, const char *pre,
-	    const char *mid, int64_t id, const char *mid2, int64_t id2,
-	    const char *tail);
 
 /* Request context ----------------------------------------------------- */
 
@@ -95,12 +53,11 @@ struct api {
 	const char	*base_j;	/* the same three, JSON-escaped */
 	const char	*prefix_j;
 	const char	*uprefix_j;
-	const char	*enc_msgid;	/* api_msgid_url() of enc_for */
-	const char	*enc_for;
 	int64_t		 user_id;	/* 0: anonymous */
 	struct jw	 jw;
 	struct buf	*tmp;		/* scratch, in the arena */
 	int		 bad_input;	/* a filter value was not UTF-8 */
+	struct apiout	 out;		/* the embeddings' view of this */
 };
 
 /* Does the request's version have what appeared in v (11 for 1.1)? */
@@ -293,33 +250,7 @@ const char *api_list_ids(struct api *, struct api_list *);
 
 /* Embedded representations (spec 3) ---------------------------------- */
 
-/* Column lists, t being the table alias (a string literal). */
-#define API_COLS_PROJECT(t) t ".id, " t ".name, " t ".linkname, " t \
-	".listid, " t ".listemail, " t ".web_url, " t ".scm_url, " t \
-	".webscm_url, " t ".list_archive_url, " t ".list_archive_url_format, " \
-	t ".commit_url_format"
-#define API_NCOLS_PROJECT	11
-#define API_COLS_PERSON(t) t ".id, " t ".name, " t ".email"
-#define API_NCOLS_PERSON	3
-#define API_COLS_USER(t) t ".id, " t ".username, " t ".first_name, " t \
-	".last_name, " t ".email"
-#define API_NCOLS_USER		5
-/* Patch or cover: id, msgid, date, name, project linkname, archive fmt. */
-#define API_COLS_SUB(t, proj) t ".id, " t ".msgid, " t ".date, " t \
-	".name, " proj ".linkname, " proj ".list_archive_url_format"
-#define API_NCOLS_SUB		6
-/* Series: id, date, name, version, project linkname (an expression). */
-#define API_COLS_SERIES(t, linkname) t ".id, " t ".date, " t ".name, " t \
-	".version, " linkname
-/*
- * The linkname of series t's project when the row's own project (alias
- * proj, project id column pid) is nearly always it: no join needed.
- */
-#define API_SERIES_LINKNAME(t, pid, proj) "CASE WHEN " t ".project_id = " \
-	pid " THEN " proj ".linkname ELSE (SELECT linkname FROM project" \
-	" WHERE id = " t ".project_id) END"
-#define API_NCOLS_SERIES	5
-
+/* The column lists (API_COLS_*) are in apiobj.h. */
 /* Each reads its columns from row, starting at col; a NULL id writes null. */
 void	 api_embed_project(struct api *, const char *key,
 	    const struct dbres *, int row, int col);
@@ -333,17 +264,8 @@ void	 api_embed_cover(struct api *, const char *key,
 	    const struct dbres *, int row, int col);
 void	 api_embed_series(struct api *, const char *key,
 	    const struct dbres *, int row, int col);
-/* Comment (events): id, msgid, date, parent id, project linkname and
- * archive format; kind "patches" or "covers". */
-#define API_COLS_COMMENT(t, parent, proj) t ".id, " t ".msgid, " t \
-	".date, " parent ", " proj ".linkname, " proj ".list_archive_url_format"
-#define API_NCOLS_COMMENT	6
 void	 api_embed_comment(struct api *, const char *key, const char *kind,
 	    const struct dbres *, int row, int col);
-/* Check (events): id, patch id, date, state, target_url, context. */
-#define API_COLS_CHECK(t) t ".id, " t ".patch_id, " t ".date, " t \
-	".state, " t ".target_url, " t ".context"
-#define API_NCOLS_CHECK		6
 void	 api_embed_check(struct api *, const char *key,
 	    const struct dbres *, int row, int col);
 

@@ -20,7 +20,9 @@
  *
  * A successful Basic login with a hash older or weaker than what we make
  * now stores a fresh one (auth.h, auth_needs_rehash()), as Django does
- * at login.
+ * at login.  Django's salted md5 hashes (its development settings) are
+ * accepted only when http.allow_md5_passwords says so, and are then
+ * re-hashed like any other old form.
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -34,6 +36,7 @@
 
 #include "arena.h"
 #include "auth.h"
+#include "conf.h"
 #include "db.h"
 #include "log.h"
 #include "session.h"
@@ -60,10 +63,10 @@ static const struct stmt_def stmts[ST_AUTH__MAX] = {
 	[ST_AUTH_BY_TOKEN] = { "auth_by_token",
 	    "SELECT " USER_COLS " FROM auth_token t"
 	    " JOIN auth_user u ON u.id = t.user_id WHERE t.key = $1", 1 },
-	/* Only if nobody changed it meanwhile. */
+	/* Only if nobody changed it meanwhile: then no row. */
 	[ST_AUTH_REHASH] = { "auth_rehash",
 	    "UPDATE auth_user SET password = $2"
-	    " WHERE id = $1 AND password = $3", 3 },
+	    " WHERE id = $1 AND password = $3 RETURNING id", 3 },
 	[ST_AUTH_MAINT] = { "auth_maint",
 	    "SELECT project_id FROM project_maintainer WHERE user_id = $1"
 	    " ORDER BY project_id", 1 },
@@ -392,12 +395,15 @@ static int
 try_basic(struct req *r, char **w, int nw)
 {
 	unsigned char mac[32];
-	struct dbres *res;
+	struct dbres *res, *up;
 	const char *stored;
 	char *dec, *pass, *fresh;
 	size_t len;
+	unsigned flags = 0;
 	int rehash = 0;
 
+	if (r->conf != NULL && r->conf->http.allow_md5_passwords)
+		flags |= AUTH_ALLOW_MD5;
 	if (nw == 1)
 		return fail(r, "Invalid basic header. No credentials "
 		    "provided.");
@@ -426,21 +432,30 @@ try_basic(struct req *r, char **w, int nw)
 	if (dbres_rows(res) == 0 || !dbres_bool(res, 0, 6)) {
 		/* Same cost as a real check: no account enumeration. */
 		auth_password_check(pass, "", 0, NULL);
+		OPENSSL_cleanse(pass, strlen(pass));
 		return fail(r, "Invalid username/password.");
 	}
 	stored = dbres_str(res, 0, 7);
 	basic_mac(dec, pass, stored, mac);
 	if (!basic_cached(mac)) {
-		if (auth_password_check(pass, stored, 0, &rehash) == -1)
+		if (auth_password_check(pass, stored, flags, &rehash) == -1) {
+			OPENSSL_cleanse(pass, strlen(pass));
 			return fail(r, "Invalid username/password.");
+		}
+		/*
+		 * A failed UPDATE (a read-only role) costs the upgrade, not
+		 * the login; the next login tries again.
+		 */
 		if (rehash && (fresh = auth_password_make(pass)) != NULL) {
-			if (db_run_do(r->db, &stmts[ST_AUTH_REHASH],
+			up = db_run(r->db, &stmts[ST_AUTH_REHASH],
 			    DB_I64(dbres_i64(res, 0, 0)), DB_STR(fresh),
-			    DB_STR(stored)) == 0) {
+			    DB_STR(stored));
+			if (up != NULL && dbres_rows(up) == 1) {
 				log_info("user %s: password hash upgraded",
 				    dec);
 				basic_mac(dec, pass, fresh, mac);
 			}
+			dbres_free(up);
 			OPENSSL_cleanse(fresh, strlen(fresh));
 			free(fresh);
 		}

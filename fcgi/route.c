@@ -146,6 +146,17 @@ static const struct route routes[] = {
 	{ HTTP_DELETE, "/api/{version}/bundles/{id:int}/", api_bundle_delete,
 	    ROUTE_API | ROUTE_DB, API_VERSION_MIN, "Bundle Detail" },
 
+	{ HTTP_GET, "/api/{version}/projects/{id}/webhooks/", api_webhook_list,
+	    ROUTE_API | ROUTE_DB, 14, "Webhook List" },
+	{ HTTP_POST, "/api/{version}/projects/{id}/webhooks/",
+	    api_webhook_create, ROUTE_API | ROUTE_DB, 14, "Webhook List" },
+	{ HTTP_GET, "/api/{version}/projects/{id}/webhooks/{wid:int}/",
+	    api_webhook_detail, ROUTE_API | ROUTE_DB, 14, "Webhook Detail" },
+	{ HTTP_PATCH, "/api/{version}/projects/{id}/webhooks/{wid:int}/",
+	    api_webhook_update, ROUTE_API | ROUTE_DB, 14, "Webhook Detail" },
+	{ HTTP_DELETE, "/api/{version}/projects/{id}/webhooks/{wid:int}/",
+	    api_webhook_delete, ROUTE_API | ROUTE_DB, 14, "Webhook Detail" },
+
 	/* Downloads the API links to (download.c). */
 	{ HTTP_GET, "/project/{linkname}/patch/{msgid}/mbox/", dl_patch_mbox,
 	    ROUTE_DB, 0, "Patch mbox" },

@@ -8,21 +8,17 @@
 # tokens.
 . "$(dirname "$0")"/lib.sh
 . "$T_DIR"/lib-http.sh
+. "$T_DIR"/lib-auth.sh
 
 test_need_shared fixtures/django-patchwork/README.md
 test_need_shared reference/README.md
+test_need_cmd nginx
+test_need_cmd curl
 test_setup_db
 
 url() { echo "host=$PGHOST user=postgres dbname=$1"; }
 newdb() { "$PG_BINDIR/createdb" -h "$PGHOST" -U postgres "$@"; }
 src() { psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$SRCDB" "$@"; }
-
-# token_status KEY: the status of GET /api/users/ with that token (a bad
-# or inactive token is 403, as in Django: DRF never answers 401 there).
-token_status() {
-	pw_get /api/users/ "" HTTP_AUTHORIZATION="Token $1" >/dev/null 2>&1 &&
-	http_status
-}
 
 # pw_check USER PASSWORD: the imported hash of USER verifies PASSWORD.
 pw_check() {
@@ -86,8 +82,10 @@ do
 	'
 
 	test_expect_success "$name: import" '
-		pw db import -q $replace $name.sql
+		pw db import -q $replace $name.sql &&
+		sql -c "SELECT id || \$\$ \$\$ || password FROM auth_user ORDER BY id" >$name.hashes
 	'
+	test_start_http 1
 
 	test_expect_success "$name: row counts" '
 		for t in $(expected_counts $name)
@@ -210,12 +208,66 @@ do
 			PW_AUTH_FLAGS=-m pw_check carol secret
 		'
 
-		test_expect_success "$name: tokens work through the REST API; an inactive user's does not" '
-			test "$(token_status 0123456789abcdef0123456789abcdef01234567)" = 200 &&
-			test "$(token_status 89abcdef0123456789abcdef0123456789abcdef)" = 200 &&
-			test "$(token_status fedcba9876543210fedcba9876543210fedcba98)" = 403 &&
-			grep -q "User inactive or deleted" body &&
-			test "$(token_status 0000000000000000000000000000000000000000)" = 403
+		test_expect_success "$name: REST: every documented token authenticates as its user" '
+			test "$(token 0123456789abcdef0123456789abcdef01234567 2)" = 200 &&
+			logs_in 2 &&
+			test "$(token 89abcdef0123456789abcdef0123456789abcdef 9)" = 200 &&
+			logs_in 9 &&
+			test "$(token 0123456789abcdef0123456789abcdef01234567 9)" = 403 &&
+			detail "You do not have permission to perform this action."
+		'
+
+		test_expect_success "$name: REST: the inactive user's token and unknown ones are refused" '
+			test "$(token fedcba9876543210fedcba9876543210fedcba98 10)" = 403 &&
+			detail "User inactive or deleted." &&
+			test "$(token 0000000000000000000000000000000000000000 2)" = 403 &&
+			detail "Invalid token." &&
+			test "$(anonymous 2)" = 403 &&
+			detail "Authentication credentials were not provided."
+		'
+
+		test_expect_success "$name: REST: every documented password logs in by HTTP Basic" '
+			for u in admin:1 alice:2 bob:3 ci-bot:9 sam:11 nora:12
+			do
+				test "$(basic ${u%:*} secret ${u#*:})" = 200 &&
+				logs_in ${u#*:} || { echo "$u: $(cat body)"; return 1; }
+			done &&
+			test "$(basic Alice sécret 8)" = 200 &&
+			logs_in 8
+		'
+
+		test_expect_success "$name: REST: old hashes were re-hashed at that login" '
+			for u in admin:1 alice:2 bob:3 ci-bot:9 sam:11 nora:12
+			do
+				rehashed ${u#*:} secret || return 1
+			done &&
+			rehashed 8 sécret &&
+			sql -c "SELECT id || \$\$ \$\$ || password FROM auth_user ORDER BY id" >now &&
+			LC_ALL=C sort $name.hashes now | uniq -u | cut -d" " -f1 | uniq -d >changed &&
+			printf "%s\n" 1 11 12 2 3 8 9 >expect &&
+			test_cmp expect changed
+		'
+
+		test_expect_success "$name: REST: refused, hash untouched: wrong, unusable, unknown, md5, inactive" '
+			refused alice wrong 2 &&
+			refused Alice secret 8 &&
+			refused erin secret 6 &&
+			refused frank "" 7 &&
+			refused dave secret 5 &&
+			refused olga secret 13 &&
+			refused carol secret 4 &&
+			refused ivan secret 10 &&
+			refused nobody secret 2
+		'
+
+		test_expect_success "$name: REST: the old password works again; a new one locks it out at once" '
+			test "$(basic alice secret 2)" = 200 &&
+			test "$(basic alice secret 2)" = 200 &&
+			printf other | pw admin user passwd alice --password-stdin &&
+			test "$(basic alice secret 2)" = 403 &&
+			detail "Invalid username/password." &&
+			test "$(basic alice other 2)" = 200 &&
+			logs_in 2
 		'
 
 		test_expect_success "$name: the report names who cannot log in" '
@@ -259,15 +311,32 @@ do
 			test_cmp expect got
 		'
 
-		test_expect_success "$name: the documented tokens work through the REST API" '
-			test "$(token_status 04c4903748bacef110cc052041e78bf555bd722f)" = 200 &&
-			test "$(token_status bcfde378f8c1f68e15774ace04f0fa8411b97e95)" = 200
-		'
-
 		test_expect_success "$name: the documented passwords verify" '
 			pw_check admin adminpass &&
 			pw_check alice alicepass &&
 			! pw_check alice adminpass
+		'
+
+		test_expect_success "$name: REST: the documented tokens authenticate as their users" '
+			test "$(token 04c4903748bacef110cc052041e78bf555bd722f 1)" = 200 &&
+			logs_in 1 &&
+			test "$(token bcfde378f8c1f68e15774ace04f0fa8411b97e95 2)" = 200 &&
+			logs_in 2
+		'
+
+		test_expect_success "$name: REST: the documented passwords log in, and are re-hashed" '
+			test "$(basic admin adminpass 1)" = 200 &&
+			logs_in 1 &&
+			test "$(basic alice alicepass 2)" = 200 &&
+			logs_in 2 &&
+			rehashed 1 adminpass &&
+			rehashed 2 alicepass &&
+			test "$(basic alice alicepass 2)" = 200
+		'
+
+		test_expect_success "$name: REST: a wrong password is refused" '
+			refused alice adminpass 2 &&
+			refused admin "" 1
 		'
 		;;
 	esac
@@ -282,6 +351,7 @@ do
 			{ echo "$t lost rows silently"; return 1; }
 		done <short
 	'
+	test_stop_http
 done
 
 test_expect_success 'schema-only dumps (0044 upgraded path, 0048) export empty' '

@@ -4,6 +4,8 @@
 # migration: ghost cover rows, orphans, NULLs, dates, refusals, the psql
 # path, all-or-nothing import.
 . "$(dirname "$0")"/lib.sh
+. "$T_DIR"/lib-http.sh
+. "$T_DIR"/lib-auth.sh
 
 test_setup_db
 
@@ -422,6 +424,146 @@ test_expect_success 'SQL_ASCII text that is not UTF-8 is read as Windows-1252' '
 	psql -X -A -t -d scratch -c "SELECT name FROM person WHERE id = 2" >got &&
 	echo "René €" >expect &&
 	test_cmp expect got
+'
+
+# After sql/0003-search.sql (full-text vectors filled by pw cron): an
+# import with --replace must not leave the indexer's watermark where the
+# replaced data had it, or the imported rows below it would never get
+# their vectors.
+if pw cron --list >/dev/null 2>&1; then
+	test_expect_success 'import --replace: pw cron indexes every imported row again' '
+		target idx &&
+		import_into idx -q data.sql &&
+		PW_DATABASE_URL=$(url idx) pw cron --all --task search &&
+		psql -X -A -t -d idx -c "SELECT (SELECT count(*) FROM patch_search) || \$\$ \$\$ || (SELECT count(*) FROM cover_search)" >got &&
+		echo "4 2" >expect &&
+		test_cmp expect got &&
+		psql -X -q -d idx -c "UPDATE search_state SET done_id = 1000" &&
+		import_into idx -q --replace data.sql &&
+		PW_DATABASE_URL=$(url idx) pw cron --all --task search &&
+		psql -X -A -t -d idx -c "SELECT (SELECT count(*) FROM patch_search) || \$\$ \$\$ || (SELECT count(*) FROM cover_search)" >got &&
+		test_cmp expect got
+	'
+else
+	test_skip "import --replace and the search indexer" "no pw cron"
+fi
+
+# Logging in through the REST API after the migration: a copy of the
+# fixture with users of every hash family Django may have left, exported,
+# imported into a fresh database, served by nginx and the pw.fcgi pool.
+if ! command -v nginx >/dev/null 2>&1 || ! command -v curl >/dev/null 2>&1
+then
+	test_skip "REST logins after the migration" "needs nginx and curl"
+	test_done
+fi
+
+newdb djauth &&
+psql -X -q -v ON_ERROR_STOP=1 -d djauth -f "$SRC_DIR/t/data/django/0046-small.sql" >/dev/null &&
+psql -X -q -v ON_ERROR_STOP=1 -d djauth >/dev/null <<-\EOF || exit 1
+INSERT INTO auth_user (id, password, is_superuser, username, first_name,
+	last_name, email, is_staff, is_active, date_joined) VALUES
+(5, 'md5$abc$33e7cb694fb6fb2f848af6774d9ff138', false, 'carol', '', '',
+	'carol@example.org', false, true, '2020-05-01 10:00:00'),
+(6, 'sha1$abc$de0a408ef519cd62e7379039634152874895c50c', false, 'dave',
+	'', '', 'dave@example.org', false, true, '2020-05-01 10:00:00'),
+(7, '5ebe2294ecd0e0f08eab7690d2a6ee69', false, 'eve', '', '',
+	'eve@example.org', false, true, '2020-05-01 10:00:00'),
+(8, 'md5$abc$33e7cb694fb6fb2f848af6774d9ff138', false, 'mallory', '', '',
+	'mallory@example.org', false, false, '2020-05-01 10:00:00');
+SELECT setval('auth_user_id_seq', 8);
+EOF
+target rest || exit 1
+PW_DATABASE_URL=$(url rest) PGDATABASE=rest
+export PW_DATABASE_URL PGDATABASE
+
+test_expect_success 'REST: export and import the users' '
+	pw db export --from "$(url djauth)" -q -o auth.sql &&
+	pw db import -q auth.sql &&
+	sql -c "SELECT id || \$\$ \$\$ || password FROM auth_user ORDER BY id" >hashes.before &&
+	test $(wc -l <hashes.before) = 8
+'
+
+test_start_http 1
+
+test_expect_success 'REST: tokens authenticate; the inactive user'"'"'s is refused' '
+	test "$(token 1111111111111111111111111111111111111111 3)" = 200 &&
+	logs_in 3 &&
+	test "$(token 4444444444444444444444444444444444444444 4)" = 403 &&
+	detail "User inactive or deleted." &&
+	test "$(anonymous 3)" = 403 &&
+	detail "Authentication credentials were not provided."
+'
+
+test_expect_success 'REST: passwords log in by HTTP Basic, old hashes are re-hashed' '
+	test "$(basic admin secret 1)" = 200 &&
+	logs_in 1 &&
+	rehashed 1 secret &&
+	test "$(basic jürgen secret 2)" = 200 &&
+	logs_in 2 &&
+	rehashed 2 secret &&
+	test "$(basic jürgen secret 2)" = 200 &&
+	logs_in 2
+'
+
+test_expect_success 'REST: refused, hash untouched: wrong, unusable, legacy, inactive' '
+	refused admin wrong 1 &&
+	refused admin "" 1 &&
+	refused ci secret 3 &&
+	refused gone secret 4 &&
+	refused carol secret 5 &&
+	refused dave secret 6 &&
+	refused eve secret 7 &&
+	refused mallory secret 8
+'
+
+test_expect_success 'REST: a password change counts at once, despite the cache' '
+	test "$(basic admin secret 1)" = 200 &&
+	printf other | pw admin user passwd admin --password-stdin &&
+	test "$(basic admin secret 1)" = 403 &&
+	detail "Invalid username/password." &&
+	test "$(basic admin other 1)" = 200 &&
+	rehashed 1 other
+'
+
+test_stop_http
+
+test_expect_success 'config: http.allow_md5_passwords is a boolean, false by default' '
+	pw config default >default.conf &&
+	test_grep "^	allow_md5_passwords = false$" default.conf &&
+	printf "http {\n\tallow_md5_passwords = maybe\n}\n" >bad.conf &&
+	test_expect_code 78 pw config -n -c bad.conf 2>err &&
+	test_grep "^bad.conf:2: " err &&
+	printf "http {\n\tallow_md5_passwords = true\n}\n" >md5.conf &&
+	pw config -n -c md5.conf
+'
+
+PW_CONFIG=$TRASH/md5.conf
+export PW_CONFIG
+test_start_http 1
+
+test_expect_success 'REST: with http.allow_md5_passwords, md5 logs in once and is re-hashed' '
+	refused carol wrong 5 &&
+	test "$(basic carol secret 5)" = 200 &&
+	logs_in 5 &&
+	rehashed 5 secret &&
+	test "$(basic carol secret 5)" = 200 &&
+	refused mallory secret 8 &&
+	refused dave secret 6 &&
+	refused eve secret 7
+'
+
+test_expect_success 'REST: a fresh pool (empty cache) verifies the new hashes' '
+	test "$(basic jürgen secret 2)" = 200 &&
+	logs_in 2 &&
+	test "$(basic admin other 1)" = 200 &&
+	refused admin secret 1
+'
+
+test_expect_success 'REST: only the users who logged in got new hashes' '
+	sql -c "SELECT id || \$\$ \$\$ || password FROM auth_user ORDER BY id" >now &&
+	LC_ALL=C sort hashes.before now | uniq -u | cut -d" " -f1 | uniq -d >changed &&
+	printf "%s\n" 1 2 5 >expect &&
+	test_cmp expect changed
 '
 
 test_done

@@ -18,7 +18,9 @@ sql -c "INSERT INTO ci_check (id, patch_id, user_id, state, context)
 	SELECT setval(pg_get_serial_sequence('ci_check', 'id'), 100);
 	SELECT setval(pg_get_serial_sequence('bundle', 'id'), 100);
 	UPDATE project SET show_dependencies = true WHERE id = 1;
-	INSERT INTO series_metadata VALUES (1, 'ci', 'passed')" >/dev/null
+	INSERT INTO series_metadata VALUES (1, 'ci', 'passed');
+	INSERT INTO webhook (id, project_id, url)
+	VALUES (1, 1, 'http://127.0.0.1:9/hook')" >/dev/null
 test_start_http 2
 
 test_expect_success 'both are served with and without the slash, to anyone' '
@@ -79,6 +81,11 @@ test_expect_success 'every operation answers as documented' '
 	get /api/bundles/{id}/
 	patch /api/bundles/{id}/
 	delete /api/bundles/{id}/
+	get /api/projects/{project_id}/webhooks/
+	post /api/projects/{project_id}/webhooks/
+	get /api/projects/{project_id}/webhooks/{id}/
+	patch /api/projects/{project_id}/webhooks/{id}/
+	delete /api/projects/{project_id}/webhooks/{id}/
 	get /project/{linkname}/patch/{msgid}/mbox/
 	get /project/{linkname}/patch/{msgid}/raw/
 	get /project/{linkname}/cover/{msgid}/mbox/
@@ -88,6 +95,8 @@ test_expect_success 'every operation answers as documented' '
 	python3 "$T_DIR/apiw-openapi.py" "$HTTP_URL" "$TOK_MAINT" <routes >walk &&
 	tail -n 1 walk | grep -qx ok &&
 	grep -q "^204 DELETE /api/bundles/1/" walk &&
+	grep -q "^200 GET /api/projects/1/webhooks/1/" walk &&
+	grep -q "^204 DELETE /api/projects/1/webhooks/1/" walk &&
 	test "$(grep -c "^[0-9]" walk)" -ge 45
 '
 

@@ -49,11 +49,12 @@ alive() {
 	[ -r "/proc/$1/stat" ] && ! sed -e 's/^.*) //' "/proc/$1/stat" | grep -q "^Z"
 }
 
-# Every process of the instance: PostgreSQL, nginx and the pool, with
-# their children.
+# Every process of the instance: PostgreSQL, nginx, the pool and the
+# webhook worker, with their children.
 instance_pids() {
 	for p in $(head -n 1 "$RUNDIR/pg/postmaster.pid") \
-		 $(cat "$RUNDIR/nginx.pid") $(cat "$RUNDIR/pw.fcgi.pid"); do
+		 $(cat "$RUNDIR/nginx.pid") $(cat "$RUNDIR/pw.fcgi.pid") \
+		 $(cat "$RUNDIR/pw-webhook.pid" 2>/dev/null); do
 		echo "$p"
 		ps -o pid= --ppid "$p" | tr -d " "
 	done
@@ -108,7 +109,18 @@ if test -x "$PW_BIN/pw-ingress"; then
 	'
 fi
 
-test_expect_success 'SIGINT stops nginx, the pool and PostgreSQL' '
+if test -x "$PW_BIN/pw-webhook"; then
+	test_expect_success 'the webhook worker runs, as the pool'"'"'s user' '
+		pid=$(cat "$RUNDIR/pw-webhook.pid") &&
+		alive "$pid" &&
+		grep -q "pw-webhook" "/proc/$pid/cmdline" &&
+		if [ "$(id -u)" = 0 ]; then
+			test "$(stat -c %U "/proc/$pid")" = pwrun
+		fi
+	'
+fi
+
+test_expect_success 'SIGINT stops nginx, the pool, the webhook worker and PostgreSQL' '
 	instance_pids >pids &&
 	test "$(wc -l <pids)" -ge 6 &&
 	stop_run &&
@@ -117,6 +129,7 @@ test_expect_success 'SIGINT stops nginx, the pool and PostgreSQL' '
 	done &&
 	! test -e "$RUNDIR/pg/postmaster.pid" &&
 	! test -e "$RUNDIR/pw.sock" &&
+	! test -e "$RUNDIR/pw-webhook.pid" &&
 	! curl -s "http://127.0.0.1:$PORT/api/"
 '
 

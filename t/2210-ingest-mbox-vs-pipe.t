@@ -54,7 +54,7 @@ dump_db() {
 		coalesce(j.linkname, '-'), m.size, md5(m.raw),
 		(m.patch_id IS NOT NULL)::int + (m.cover_id IS NOT NULL)::int * 2 +
 		(m.patch_comment_id IS NOT NULL)::int * 4 +
-		(m.cover_comment_id IS NOT NULL)::int * 8
+		(m.cover_comment_id IS NOT NULL)::int * 8, coalesce(m.refs::text, '-')
 		FROM mail m LEFT JOIN project j ON j.id = m.project_id
 		ORDER BY 1, 2, 3"
 }
