@@ -3,6 +3,7 @@
 #
 #	sh bench/ingest.sh                       # 100,000-message import
 #	MESSAGES=1000000 sh bench/ingest.sh      # the scaling run
+#	IMPORT_ONLY=1 MESSAGES=20000 sh ...      # import only, no pipe/LMTP
 #
 # Builds pw without sanitizers (-O2, into build/bench/) and
 # bench/floor-connect.c, starts a private PostgreSQL (durable: fsync on,
@@ -141,29 +142,74 @@ for l in $(grep -h '^List-Id:' "$corpus" "$extra" | sort -u |
 done
 
 now() { date +%s.%N; }
+# CPU seconds of the whole server: the postmaster's reaped children
+# (user + system) plus every live child (backends, autovacuum, WAL and
+# background writers).
+hz=$(getconf CLK_TCK)
+pm=$(head -1 "$W/data/postmaster.pid")
+server_cpu() {
+	cat "/proc/$pm/stat" $(tr ' ' '\n' <"/proc/$pm/task/$pm/children" |
+		sed -n 's|^[0-9][0-9]*$|/proc/&/stat|p') 2>/dev/null |
+	awk -v pm="$pm" -v hz="$hz" '{
+		sub(/^[0-9]+ \([^)]*\) /, "")	# pid and name: fields move by 2
+		if (++n == 1) t += $14 + $15	# the postmaster: cutime, cstime
+		else t += $12 + $13 + $14 + $15
+	} END { printf "%.2f\n", t / hz }'
+}
 
 # --- import ------------------------------------------------------------------
-total=0 rss=0 first= last=
-[ -n "$reuse" ] || say "import of $MESSAGES messages"
+total=0 rss=0 first= last= ccpu=0 scpu=0 fcpu= lcpu=
+load0=$(cut -d' ' -f1 /proc/loadavg)
+[ -n "$reuse" ] ||
+	say "import of $MESSAGES messages (load average $(cut -d' ' -f1-3 /proc/loadavg))"
 for s in "$W"/slices/*; do
 	[ -f "$s" ] || continue
 	n=$(grep -c '^From ' "$s")
+	s0=$(server_cpu)
 	t0=$(now)
-	/usr/bin/time -f %M -o "$W/rss" "$O/bin/pw-ingress" -q --mbox "$s" \
-		>"$W/summary.$(basename "$s")"
+	/usr/bin/time -f '%M %U %S' -o "$W/rss" "$O/bin/pw-ingress" -q \
+		--mbox "$s" >"$W/summary.$(basename "$s")"
 	t1=$(now)
-	r=$(cat "$W/rss")
+	# the backend's CPU counts once it has exited and been reaped
+	i=0
+	while [ $i -lt 50 ] && [ -n "$(psql -X -A -t -c "SELECT 1 FROM
+		pg_stat_activity WHERE application_name LIKE 'pw-ingress%'")" ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+	s1=$(server_cpu)
+	read -r r cu cs <"$W/rss"
 	[ "$r" -gt "$rss" ] && rss=$r
 	el=$(echo "$t1 - $t0" | bc -l)
 	total=$(echo "$total + $el" | bc -l)
 	rate=$(echo "$n / $el" | bc -l)
-	[ -z "$first" ] && first=$rate
-	last=$rate
-	say "slice $(basename "$s"): $n messages in $(printf %.1f "$el") s, $(printf %.0f "$rate")/s"
+	c=$(echo "$cu + $cs" | bc -l)
+	sv=$(echo "$s1 - $s0" | bc -l)
+	ccpu=$(echo "$ccpu + $c" | bc -l)
+	scpu=$(echo "$scpu + $sv" | bc -l)
+	# CPU per mail, client + server, in ms
+	pm_ms=$(echo "1000 * ($c + $sv) / $n" | bc -l)
+	[ -z "$first" ] && first=$rate fcpu=$pm_ms
+	last=$rate lcpu=$pm_ms
+	say "slice $(basename "$s"): $n messages in $(printf %.1f "$el") s, $(printf %.0f "$rate")/s; CPU per mail: client $(printf %.3f "$(echo "1000 * $c / $n" | bc -l)") ms, server $(printf %.3f "$(echo "1000 * $sv / $n" | bc -l)") ms; load $(cut -d' ' -f1 /proc/loadavg)"
 done
+load1=$(cut -d' ' -f1 /proc/loadavg)
 import_rate=-
 [ -n "$reuse" ] || import_rate=$(echo "$MESSAGES / $total" | bc -l)
 stored=$(psql -X -A -t -c "SELECT count(*) FROM mail")
+
+if [ "${IMPORT_ONLY:-0}" = 1 ]; then
+	cat <<-EOF
+	| measure | result | target |
+	| --- | --- | --- |
+	| archive import, $MESSAGES messages, end to end | $(printf %.0f "$import_rate") msg/s ($(printf %.1f "$total") s) | >= 2,000 msg/s |
+	| import CPU per mail, client / server | $(printf %.3f "$(echo "1000 * $ccpu / $MESSAGES" | bc -l)") / $(printf %.3f "$(echo "1000 * $scpu / $MESSAGES" | bc -l)") ms | |
+	| import rate, first tenth / last tenth | $(printf %.0f "$first") / $(printf %.0f "$last") msg/s | no decline |
+	| import CPU per mail, first tenth / last tenth | $(printf %.3f "$fcpu") / $(printf %.3f "$lcpu") ms | no growth |
+	| import max RSS | $((rss / 1024)) MB | < 64 MB |
+	| load average, start / end of import | $load0 / $load1 | |
+	EOF
+	exit 0
+fi
 
 # --- pipe --------------------------------------------------------------------
 say "pipe: $PIPE_RUNS mails, alternating with the floor"
@@ -210,18 +256,25 @@ lmtp_ms=$(echo "1000 * ($t1 - $t0) / $LMTP_MAILS" | bc -l)
 # --- report ------------------------------------------------------------------
 if [ -n "$reuse" ]; then
 	imp="- ($stored messages already stored)" tenths=- rssmb=-
+	cpu=- cputenths=- loads=-
 else
 	imp="$(printf %.0f "$import_rate") msg/s ($(printf %.1f "$total") s)"
 	tenths="$(printf %.0f "$first") / $(printf %.0f "$last") msg/s"
 	rssmb="$((rss / 1024)) MB"
+	cpu="$(printf %.3f "$(echo "1000 * $ccpu / $MESSAGES" | bc -l)") / $(printf %.3f "$(echo "1000 * $scpu / $MESSAGES" | bc -l)") ms"
+	cputenths="$(printf %.3f "$fcpu") / $(printf %.3f "$lcpu") ms"
+	loads="$load0 / $load1"
 fi
 [ "$lmtp_ms" = - ] || lmtp_ms=$(printf %.2f "$lmtp_ms")
 cat <<EOF
 | measure | result | target |
 | --- | --- | --- |
 | archive import, $MESSAGES messages, end to end | $imp | >= 2,000 msg/s |
+| import CPU per mail, client / server | $cpu | |
 | import rate, first tenth / last tenth | $tenths | no decline |
+| import CPU per mail, first tenth / last tenth | $cputenths | no growth |
 | import max RSS | $rssmb | < 64 MB |
+| load average, start / end of import | $loads | |
 | pipe mode, median wall time per mail | $pipe_ms ms | <= 1.5 x floor |
 | floor: connect and exit, median | $floor_ms ms | |
 | pipe / floor | $(printf %.2f "$(echo "$pipe_ms / $floor_ms" | bc -l)") | <= 1.5 |

@@ -17,6 +17,7 @@
 
 #include "cmd.h"
 #include "ingest.h"
+#include "journal.h"
 #include "log.h"
 
 CMD_DESCRIPTION("the raw mail journal: list, show, reparse, prune");
@@ -25,8 +26,6 @@ enum {
 	ST_LIST,
 	ST_SHOW,
 	ST_IDS,
-	ST_PRUNE,
-	ST_PRUNE_COUNT,
 	ST_CHECK_DATE,
 	ST__MAX
 };
@@ -51,12 +50,6 @@ static const struct stmt_def stmts[ST__MAX] = {
 	    " AND ($2::timestamptz IS NULL OR received_at >= $2)"
 	    " AND ($3::timestamptz IS NULL OR received_at < $3)"
 	    " ORDER BY id", 3 },
-	[ST_PRUNE] = { "mail_prune",
-	    "DELETE FROM mail WHERE status = 'no_project'"
-	    " AND received_at < now() - make_interval(days => $1::int)", 1 },
-	[ST_PRUNE_COUNT] = { "mail_prune_count",
-	    "SELECT count(*) FROM mail WHERE status = 'no_project'"
-	    " AND received_at < now() - make_interval(days => $1::int)", 1 },
 	[ST_CHECK_DATE] = { "mail_check_date",
 	    "SELECT $1::timestamptz", 1 },
 };
@@ -340,7 +333,7 @@ mail_prune(struct cmd *c, int argc, char *argv[])
 		{ NULL, 0, NULL, 0 },
 	};
 	long long days = -1;
-	struct dbres *r;
+	int64_t n;
 	int ch, dry = 0;
 
 	optind = 1;
@@ -362,15 +355,10 @@ mail_prune(struct cmd *c, int argc, char *argv[])
 	cmd_connect(c, 0);
 	if (days == -1)
 		days = c->conf.ingress.unmatched_max_age;
-	r = db_run(&c->db, &stmts[dry ? ST_PRUNE_COUNT : ST_PRUNE],
-	    DB_I64(days));
-	if (r == NULL)
+	if (journal_prune(&c->db, (int)days, dry, &n) == -1)
 		return cmd_db_status(&c->db);
 	printf("%s %lld no_project entries older than %lld days\n",
-	    dry ? "would prune" : "pruned",
-	    dry ? (long long)dbres_i64(r, 0, 0) :
-	    (long long)dbres_affected(r), days);
-	dbres_free(r);
+	    dry ? "would prune" : "pruned", (long long)n, days);
 	return 0;
 }
 

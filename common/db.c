@@ -685,6 +685,32 @@ args_release(struct dbargs *a, int n)
 	}
 }
 
+/*
+ * PQexecPrepared() with db.idle run between sending and receiving: the
+ * server works on the statement while the client does the idle work.
+ */
+static PGresult *
+exec_overlapped(struct db *db, const struct stmt_def *st,
+    const struct dbargs *a, int nparams)
+{
+	void (*idle)(void *) = db->idle;
+	PGresult *res = NULL, *r;
+
+	if (!PQsendQueryPrepared(db->conn, st->name, nparams, a->val, a->len,
+	    a->fmt, 0))
+		return NULL;
+	db->idle = NULL;
+	idle(db->idle_arg);
+	db->idle = idle;
+	while ((r = PQgetResult(db->conn)) != NULL) {
+		if (res == NULL)
+			res = r;
+		else
+			PQclear(r);
+	}
+	return res;
+}
+
 static struct dbres *
 db_exec_how(struct db *db, const struct stmt_def *st, const struct dbparam *p,
     int nparams, int oneshot)
@@ -714,6 +740,8 @@ db_exec_how(struct db *db, const struct stmt_def *st, const struct dbparam *p,
 	if (oneshot)
 		res = PQexecParams(db->conn, st->sql, nparams, NULL, a.val,
 		    a.len, a.fmt, 0);
+	else if (db->idle != NULL)
+		res = exec_overlapped(db, st, &a, nparams);
 	else
 		res = PQexecPrepared(db->conn, st->name, nparams, a.val,
 		    a.len, a.fmt, 0);

@@ -119,6 +119,14 @@ struct db {
 	int		 lock_timeout;		/* ms, applied at connect */
 	int		 connect_timeout;	/* s */
 	unsigned long	 nqueries;	/* statements run, for tests */
+	/*
+	 * When set, db_exec() sends a prepared statement, calls idle(arg)
+	 * while the server runs it, then waits for the result: client work
+	 * that does not depend on the result (parsing the next mail of an
+	 * import) overlaps the server's.  idle must not use this db.
+	 */
+	void		(*idle)(void *);
+	void		*idle_arg;
 	void		*prepared;	/* set of prepared statement names */
 	/*
 	 * Set before connecting: more session settings for the startup

@@ -11,7 +11,8 @@
  * of a mail is visible before its COMMIT, so a crash or a lost database
  * at any point leaves either everything or nothing.  (An archive import
  * puts many mails in one transaction; it looks their rows up together and
- * writes each row once, at the end of its mail.)
+ * writes each row once, with the batch's events and tag counts, in one
+ * statement at the end of the batch: see batch_tail_flush().)
  *
  * Concurrency (spec §17.2).  Postfix runs several deliveries at once, so
  * the mails of one series arrive in parallel and in any order, and the
@@ -147,7 +148,10 @@ enum stmt {
 	ST_TAIL,
 	ST_RELTUPLES,
 	ST_JOURNAL_LOOKUP,
-	ST_TAIL_INSERT,
+	ST_BATCH_TAIL,
+	ST_PATCH_PRELUDE_FIND,
+	ST_PATCH_ADD_NEW,
+	ST_COMMENT_ADD,
 	ST_ORPHAN_NOTE,
 	ST_ORPHANS,
 	ST_ORPHAN_READY,
@@ -365,9 +369,12 @@ static const struct stmt_def stmts[ST__MAX] = {
 
 	/*
 	 * The statements of the common paths are folded, so that a mail
-	 * costs few round trips: a patch is journal, prelude, series find,
-	 * (series new,) insert and tail; a comment journal, parent, insert
-	 * and tail.
+	 * costs few round trips: a patch is journal, prelude with series
+	 * search (ST_PATCH_PRELUDE_FIND), insert with a new series
+	 * (ST_PATCH_ADD_NEW) and tail; a comment journal, parent with
+	 * insert (ST_COMMENT_ADD) and tail.  In an import's batch the
+	 * journal and tail are one statement per batch: a patch is two
+	 * round trips, a comment one.
 	 *
 	 * Prelude: the duplicate check (§3.4) and the author (§8.3) in one;
 	 * a duplicate touches no person.  Columns: the duplicate's id, the
@@ -391,6 +398,95 @@ static const struct stmt_def stmts[ST__MAX] = {
 	    " SELECT k, msgid, id, d, c, (SELECT id FROM f UNION ALL"
 	    " SELECT id FROM i LIMIT 1) FROM cand"
 	    " ORDER BY 1, 2, 4 DESC NULLS LAST, 5 DESC", 4 },
+	/*
+	 * A reply with a valid author, in one round trip: ST_PARENT_PERSON,
+	 * the parent chosen as pick_parent() does (patches before covers,
+	 * then by the order of the refs, a patch or cover before a comment
+	 * with that msgid, the newest such comment), and the comment
+	 * inserted under it.  Columns: the parent's kind (NULL: none), its
+	 * id, the author, the new comment (NULL: a duplicate, or no author:
+	 * another delivery inserted the address meanwhile, run it again).
+	 */
+	[ST_COMMENT_ADD] = { "ingest_comment_add",
+	    "WITH cand AS (" PARENT_SQL("$4", "$3") "),"
+	    PERSON_CTE("EXISTS (SELECT 1 FROM cand)") ","
+	    " pr AS (SELECT (SELECT id FROM f UNION ALL SELECT id FROM i"
+	    " LIMIT 1) AS person),"
+	    " b AS (SELECT k, id FROM cand ORDER BY k >= 2,"
+	    " array_position($4::text[], msgid), k, d DESC NULLS LAST,"
+	    " c DESC LIMIT 1),"
+	    " pc AS (INSERT INTO patch_comment (patch_id, msgid, date,"
+	    " submitter_id, addressed, headers, content)"
+	    " SELECT b.id, $5, to_timestamp($6), pr.person, $7, $8, $9"
+	    " FROM b, pr WHERE b.k < 2 AND pr.person IS NOT NULL"
+	    " ON CONFLICT (msgid, patch_id) DO NOTHING RETURNING id),"
+	    " cc AS (INSERT INTO cover_comment (cover_id, msgid, date,"
+	    " submitter_id, addressed, headers, content)"
+	    " SELECT b.id, $5, to_timestamp($6), pr.person, $7, $8, $9"
+	    " FROM b, pr WHERE b.k >= 2 AND pr.person IS NOT NULL"
+	    " ON CONFLICT (msgid, cover_id) DO NOTHING RETURNING id)"
+	    " SELECT b.k, b.id, pr.person, (SELECT id FROM pc UNION ALL"
+	    " SELECT id FROM cc LIMIT 1) FROM pr LEFT JOIN b ON true", 9 },
+	/*
+	 * ST_PATCH_PRELUDE and, for a numbered patch ($10) that is not a
+	 * duplicate, ST_SERIES_FIND for the author it found ($5 the ids,
+	 * $6 x, $7 version, $8 n, $9 date): one round trip.  The duplicate
+	 * and the person come in every row; there is one row even without
+	 * a series candidate.  A new person has no series yet, so that the
+	 * search not seeing the insert of the same statement changes
+	 * nothing.
+	 */
+	[ST_PATCH_PRELUDE_FIND] = { "ingest_patch_prelude_find",
+	    "WITH d AS (SELECT id FROM patch WHERE msgid = $3"
+	    " AND project_id = $4)," PERSON_CTE("NOT EXISTS (SELECT 1 FROM d)")
+	    ", pr AS (SELECT (SELECT id FROM d) AS dup, (SELECT id FROM f"
+	    " UNION ALL SELECT id FROM i LIMIT 1) AS person),"
+	    " c AS (SELECT 0 AS k, r.msgid, r.series_id,"
+	    " (SELECT s.total FROM series s WHERE s.id = r.series_id),"
+	    " EXISTS (SELECT 1 FROM patch p WHERE p.series_id = r.series_id"
+	    " AND p.number = $6) AS taken,"
+	    " (SELECT string_agg(p.number || ':' || p.id, ',' ORDER BY p.number)"
+	    " FROM patch p WHERE p.series_id = r.series_id) AS members"
+	    " FROM series_reference r"
+	    " WHERE $10 AND NOT EXISTS (SELECT 1 FROM d)"
+	    " AND r.project_id = $4 AND r.msgid = ANY ($5::text[])"
+	    " UNION ALL"
+	    " (SELECT 1, NULL, s.id, s.total, false,"
+	    " (SELECT string_agg(p.number || ':' || p.id, ',' ORDER BY p.number)"
+	    " FROM patch p WHERE p.series_id = s.id)"
+	    " FROM series s WHERE $10 AND NOT EXISTS (SELECT 1 FROM d)"
+	    " AND s.submitter_id = (SELECT id FROM f)"
+	    " AND s.project_id = $4 AND s.version = $7 AND s.total = $8"
+	    " AND s.date BETWEEN to_timestamp($9) - interval '20 minutes'"
+	    " AND to_timestamp($9) + interval '20 minutes'"
+	    " AND NOT EXISTS (SELECT 1 FROM patch p WHERE p.series_id = s.id"
+	    " AND p.number = $6)"
+	    " ORDER BY s.date DESC, s.id DESC LIMIT 1))"
+	    " SELECT pr.dup, pr.person, c.k, c.msgid, c.series_id, c.total,"
+	    " c.taken, c.members FROM pr LEFT JOIN c ON true", 10 },
+	/*
+	 * ST_SERIES_NEW (when $15) and ST_PATCH_ADD in one: the new series
+	 * takes patch 1's name at once (§11.4), which ST_PATCH_ADD's update
+	 * would give it.  Returns the patch (NULL: a duplicate) and the new
+	 * series.
+	 */
+	[ST_PATCH_ADD_NEW] = { "ingest_patch_add_new",
+	    "WITH s AS (INSERT INTO series (project_id, date, submitter_id,"
+	    " version, total, name) SELECT $1, to_timestamp($3), $5, $16, $17,"
+	    " CASE WHEN $9 = 1 THEN $4 END WHERE $15 RETURNING id),"
+	    " r AS (INSERT INTO series_reference (project_id, series_id, msgid)"
+	    " SELECT $1, s.id, m FROM s, unnest($18::text[]) AS m"
+	    " ON CONFLICT (project_id, msgid) DO NOTHING),"
+	    " p AS (INSERT INTO patch (project_id, msgid, date, name,"
+	    " submitter_id, state_id, delegate_id, series_id, number, pull_url,"
+	    " hash, headers, content, diff) SELECT $1, $2, to_timestamp($3), $4,"
+	    " $5, $6, $7, CASE WHEN $9 >= 1 THEN coalesce((SELECT id FROM s),"
+	    " $8) END, $9, $10, $11, $12, $13, $14"
+	    " ON CONFLICT (msgid, project_id) DO NOTHING RETURNING id),"
+	    " n AS (UPDATE series SET name = $4 WHERE id = $8 AND NOT $15"
+	    " AND $9 = 1 AND (name IS NULL OR name = '')"
+	    " AND EXISTS (SELECT 1 FROM p))"
+	    " SELECT (SELECT id FROM p), (SELECT id FROM s)", 18 },
 	/*
 	 * §11.2: kind 0, every mapped id of [own] + refs; kind 1, the most
 	 * recent marker candidate with slot x free.  Each with its total,
@@ -447,37 +543,54 @@ static const struct stmt_def stmts[ST__MAX] = {
 	    " WHERE sha256 = ANY (ARRAY(SELECT decode(h, 'hex')"
 	    " FROM unnest($2::text[]) AS h)) AND forced_list_id = $1", 2 },
 	/*
-	 * Batches: the tail writes the journal entry whole, once, instead of
-	 * an insert before and an update after; an entry that exists (left
-	 * failed or no_project, or written meanwhile) is updated unless its
-	 * outcome is final (then no row comes back).
+	 * Batches: the tails of all the batch's mails, in one statement at
+	 * the end of the batch (batch_tail_flush): the events in order, the
+	 * tag counts summed per patch and tag, and each mail's journal entry
+	 * whole, written once instead of an insert before and an update
+	 * after.  An entry that exists (left failed or no_project, or
+	 * written meanwhile by another delivery) is updated unless its
+	 * outcome is final (then no row comes back for it).  The raw bytes
+	 * come as one binary bytea[] ($17).
 	 */
-	[ST_TAIL_INSERT] = { "ingest_tail_insert",
+	[ST_BATCH_TAIL] = { "ingest_batch_tail",
 	    "WITH ev AS (INSERT INTO event (category, project_id, date,"
 	    " patch_id, series_id, cover_id, patch_comment_id,"
 	    " cover_comment_id)"
-	    " SELECT e.c, $4, clock_timestamp(), e.p, e.s, e.v, e.pc, e.cc"
-	    " FROM unnest($11::text[], $12::bigint[], $13::bigint[],"
-	    " $14::bigint[], $15::bigint[], $16::bigint[]) WITH ORDINALITY"
-	    " AS e(c, p, s, v, pc, cc, n) ORDER BY e.n),"
+	    " SELECT e.c, e.j, clock_timestamp(), e.p, e.s, e.v, e.pc, e.cc"
+	    " FROM unnest($1::text[], $2::bigint[], $3::bigint[],"
+	    " $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[])"
+	    " WITH ORDINALITY AS e(c, j, p, s, v, pc, cc, n) ORDER BY e.n),"
 	    " tg AS (INSERT INTO patch_tag (patch_id, tag_id, count)"
-	    " SELECT $17, t, c FROM unnest($18::bigint[], $19::integer[])"
-	    " AS x(t, c) WHERE $17::bigint IS NOT NULL AND c > 0"
+	    " SELECT p, t, sum(c) FROM unnest($8::bigint[], $9::bigint[],"
+	    " $10::integer[]) AS x(p, t, c) WHERE c > 0 GROUP BY p, t"
 	    " ON CONFLICT (patch_id, tag_id)"
 	    " DO UPDATE SET count = patch_tag.count + EXCLUDED.count)"
 	    " INSERT INTO mail (sha256, forced_list_id, envelope_from,"
 	    " envelope_to, size, raw, processed_at, status, reason, list_id,"
 	    " project_id, msgid, subject, patch_id, cover_id,"
-	    " patch_comment_id, cover_comment_id)"
-	    " VALUES ($20, $21, $22, $23, $24, $25, now(), $1, $2, $3, $4, $5,"
-	    " $6, $7, $8, $9, $10)"
+	    " patch_comment_id, cover_comment_id, attempts, refs)"
+	    " SELECT decode(m.h, 'hex'), $11, m.ef, m.et, m.sz, m.raw, now(),"
+	    " m.st, m.re, m.li, m.j, m.mi, m.su, m.p, m.v, m.pc, m.cc, m.at,"
+	    " m.rf::text[]"
+	    " FROM unnest($12::text[], $13::text[], $14::text[],"
+	    " $15::integer[], $16::text[], $17::bytea[], $18::text[],"
+	    " $19::text[], $20::bigint[], $21::text[], $22::text[],"
+	    " $23::bigint[], $24::bigint[], $25::bigint[], $26::bigint[],"
+	    " $27::integer[], $28::text[])"
+	    " WITH ORDINALITY AS m(h, ef, et, sz, st, raw, re, li, j, mi, su,"
+	    " p, v, pc, cc, at, rf, n) ORDER BY m.n"
 	    " ON CONFLICT (sha256, forced_list_id) DO UPDATE"
-	    " SET processed_at = now(), status = $1, reason = $2, list_id = $3,"
-	    " project_id = $4, msgid = $5, subject = $6, patch_id = $7,"
-	    " cover_id = $8, patch_comment_id = $9, cover_comment_id = $10,"
-	    " attempts = mail.attempts + 1"
+	    " SET processed_at = now(), status = EXCLUDED.status,"
+	    " reason = EXCLUDED.reason, list_id = EXCLUDED.list_id,"
+	    " project_id = EXCLUDED.project_id, msgid = EXCLUDED.msgid,"
+	    " subject = EXCLUDED.subject, patch_id = EXCLUDED.patch_id,"
+	    " cover_id = EXCLUDED.cover_id,"
+	    " patch_comment_id = EXCLUDED.patch_comment_id,"
+	    " cover_comment_id = EXCLUDED.cover_comment_id,"
+	    " attempts = mail.attempts + EXCLUDED.attempts,"
+	    " refs = EXCLUDED.refs"
 	    " WHERE mail.status IN ('pending', 'failed', 'no_project')"
-	    " RETURNING id", 25 },
+	    " RETURNING encode(sha256, 'hex'), id", 28 },
 	/* A reply without a parent keeps its refs (sql/0004). */
 	[ST_ORPHAN_NOTE] = { "ingest_orphan_note",
 	    "UPDATE mail SET refs = $2::text[] WHERE id = $1", 2 },
@@ -609,6 +722,8 @@ cache_free_tags(struct ingest_cache *ch)
 
 /* ---- the per-mail context ----------------------------------------------- */
 
+struct batch_item;
+
 struct ev {
 	const char	*cat;
 	int64_t		 patch, series, cover, pcomment, ccomment;
@@ -623,6 +738,8 @@ struct ctx {
 	int64_t			 mail_id;
 	int			 reparse;
 	int			 deferred;	/* batch: journal written by the tail */
+	struct batch_item	*item;		/* batch: this mail's item */
+	struct parsed_mail	*pre;		/* batch: parsed ahead, or NULL */
 	char			 prev_status[16];	/* reparse: row's status */
 	int64_t			 row_obj[INGEST_KIND_MAX];	/* reparse */
 	struct parsed_mail	 pm;
@@ -1232,53 +1349,91 @@ members_parse(struct members *mb, const char *s)
 }
 
 /*
- * §11.2-§11.3 for a numbered patch: the series to join, or 0 to create
- * one; its total and its patches.
+ * §11.2-§11.3 for a numbered patch, from the rows of the series search
+ * (columns off + 0..5 of ST_PATCH_PRELUDE_FIND: kind, msgid, series,
+ * total, slot taken, members; kind NULL in a row without a candidate):
+ * the series to join, or 0 to create one; its total and its patches.
  */
-static int
-series_find(struct ctx *c, int x, int n, int64_t *series, int64_t *total,
-    struct members *mb)
+static void
+series_pick(struct ctx *c, const struct dbres *r, int off, int64_t *series,
+    int64_t *total, struct members *mb)
 {
 	struct parsed_mail *pm = &c->pm;
-	struct buf a = BUF_INIT;
 	char **ids = NULL;
 	size_t nids = 0, i;
-	struct dbres *r;
-	int row, rows, best = -1, rc = -1;
+	int row, rows, best = -1;
 
 	*series = 0;
 	*total = 0;
 	ids_add(&ids, &nids, pm->msgid);
 	for (i = 0; i < pm->nrefs; i++)
 		ids_add(&ids, &nids, pm->refs[i]);
-	r = db_run(c->db, &stmts[ST_SERIES_FIND], DB_I64(c->proj->id),
-	    DB_STR(ids_array(&a, ids, nids)), DB_I64(x), DB_I64(c->person),
-	    DB_I64(pm->version), DB_I64(n), DB_I64(pm->date));
-	if (r == NULL)
-		goto out;
 	/* the first id, in order, that is mapped gives the only candidate */
 	rows = dbres_rows(r);
 	for (i = 0; i < nids && best == -1; i++)
 		for (row = 0; row < rows; row++)
-			if (dbres_i64(r, row, 0) == 0 &&
-			    strcmp(dbres_str(r, row, 1), ids[i]) == 0) {
+			if (!dbres_isnull(r, row, off) &&
+			    dbres_i64(r, row, off) == 0 &&
+			    strcmp(dbres_str(r, row, off + 1), ids[i]) == 0) {
 				best = row;
 				break;
 			}
 	/* else the markers' candidate */
 	for (row = 0; row < rows && best == -1; row++)
-		if (dbres_i64(r, row, 0) == 1)
+		if (!dbres_isnull(r, row, off) && dbres_i64(r, row, off) == 1)
 			best = row;
-	if (best != -1 && !dbres_bool(r, best, 4)) {
-		*series = dbres_i64(r, best, 2);
-		*total = dbres_i64(r, best, 3);
-		members_parse(mb, dbres_str(r, best, 5));
+	if (best != -1 && !dbres_bool(r, best, off + 4)) {
+		*series = dbres_i64(r, best, off + 2);
+		*total = dbres_i64(r, best, off + 3);
+		members_parse(mb, dbres_str(r, best, off + 5));
 	}
-	rc = 0;
-out:
+	ids_free(ids, nids);
+}
+
+/*
+ * §3.4, §8.3 and, for a numbered patch, the series search of §11.2
+ * (ST_PATCH_PRELUDE_FIND): the duplicate's id into *dup, the author into
+ * c->person, the search's rows returned (NULL on failure).  Run again
+ * when another delivery inserted the address meanwhile.
+ */
+static struct dbres *
+prelude_find(struct ctx *c, int numbered, int x, int n, int64_t *dup)
+{
+	const struct mail_person *au = &c->pm.author;
+	struct parsed_mail *pm = &c->pm;
+	struct buf a = BUF_INIT;
+	struct dbres *r = NULL;
+	char **ids = NULL;
+	size_t nids = 0, k;
+	int i;
+
+	ids_add(&ids, &nids, pm->msgid);
+	for (k = 0; k < pm->nrefs; k++)
+		ids_add(&ids, &nids, pm->refs[k]);
+	ids_array(&a, ids, nids);
+	for (i = 0; i < 2; i++) {
+		r = db_run(c->db, &stmts[ST_PATCH_PRELUDE_FIND],
+		    DB_STR(au->email), DB_STR(au->name), DB_STR(pm->msgid),
+		    DB_I64(c->proj->id), DB_STR(a.s), DB_I64(x),
+		    DB_I64(pm->version), DB_I64(n), DB_I64(pm->date),
+		    DB_BOOL(numbered));
+		if (r == NULL)
+			break;
+		*dup = dbres_i64(r, 0, 0);
+		c->person = dbres_i64(r, 0, 1);
+		if (*dup != 0 || c->person != 0)
+			break;
+		dbres_free(r);
+		r = NULL;
+	}
 	ids_free(ids, nids);
 	buf_release(&a);
-	return rc;
+	if (r == NULL && i == 2) {
+		c->tempfail = 1;
+		set_reason(c->r, "person %s: lost an insert race twice",
+		    au->email);
+	}
+	return r;
 }
 
 /* A new series, with the given thread ids mapped to it where free. */
@@ -1309,48 +1464,69 @@ store_patch(struct ctx *c)
 	struct parsed_mail *pm = &c->pm;
 	int numbered = pm->has_marker && pm->n != 0;
 	int x = numbered ? pm->x : 1, n = numbered ? pm->n : 1;
-	int64_t series = 0, total = 0, state, delegate, id, dup;
-	int created = 0, found, i, below, rc = -1;
+	int64_t series = 0, total = 0, state, delegate, id, dup, newseries;
+	int created = 0, i, below, rc = -1;
 	struct members mb = { NULL, NULL, 0 };
+	struct buf a = BUF_INIT;
+	struct dbres *r;
 	char **ids = NULL;
 	size_t nids = 0, k;
 
 	if (!author_ok(c))
 		return 0;
-	if (lock_project(c) == -1 || prelude(c, ST_PATCH_PRELUDE, &dup) == -1)
+	if (lock_project(c) == -1)
 		return -1;
-	if (dup != 0)
+	if ((r = prelude_find(c, numbered, x, n, &dup)) == NULL)
+		return -1;
+	if (dup != 0) {
+		dbres_free(r);
 		return duplicate(c, INGEST_PATCH, dup);
-	if (initial_state(c, &state) == -1 || find_delegate(c, &delegate) == -1)
+	}
+	if (initial_state(c, &state) == -1 ||
+	    find_delegate(c, &delegate) == -1) {
+		dbres_free(r);
 		return -1;
+	}
 
 	/* §11.1: an unnumbered patch never searches */
-	if (numbered && series_find(c, x, n, &series, &total, &mb) == -1)
-		goto out;
+	if (numbered)
+		series_pick(c, r, 2, &series, &total, &mb);
+	dbres_free(r);
 	if (series == 0) {
 		for (k = 0; k < pm->nrefs; k++)
 			ids_add(&ids, &nids, pm->refs[k]);
 		ids_add(&ids, &nids, pm->msgid);
-		i = series_create(c, n, ids, nids, &series);
+		ids_array(&a, ids, nids);
 		ids_free(ids, nids);
-		if (i == -1)
-			goto out;
 		created = 1;
 		total = n;
 	}
 
-	/* §11.4: x = 0 joins no series */
-	found = query_id(c, ST_PATCH_ADD, (struct dbparam[]){
+	/* §11.4: x = 0 joins no series; a new series is made here too */
+	r = db_run(c->db, &stmts[ST_PATCH_ADD_NEW],
 	    DB_I64(c->proj->id), DB_STR(pm->msgid), DB_I64(pm->date),
 	    DB_STR(pm->name), DB_I64(c->person), DB_I64(state),
-	    DB_ID(delegate), x >= 1 ? DB_I64(series) : DB_NULL,
-	    x >= 1 ? DB_I64(x) : DB_NULL, DB_STR(pm->pull_url),
+	    DB_ID(delegate), DB_ID(series), x >= 1 ? DB_I64(x) : DB_NULL,
+	    DB_STR(pm->pull_url),
 	    pm->diff != NULL ? DB_STR(pm->hash) : DB_NULL,
-	    DB_STR(pm->headers), DB_STR(pm->content), DB_STR(pm->diff) }, 14,
-	    &id);
-	if (found == -1)
+	    DB_STR(pm->headers), DB_STR(pm->content), DB_STR(pm->diff),
+	    DB_BOOL(created), DB_I64(pm->version), DB_I64(n),
+	    DB_STR(created ? a.s : "{}"));
+	buf_release(&a);
+	if (r == NULL)
 		goto out;
-	if (found == 0) {
+	id = dbres_i64(r, 0, 0);
+	newseries = dbres_i64(r, 0, 1);
+	dbres_free(r);
+	if (created) {
+		if (newseries == 0) {
+			c->db->err = DB_OTHER;
+			errorx("series insert returned nothing");
+			goto out;
+		}
+		series = newseries;
+	}
+	if (id == 0) {
 		/* only without the lock's protection: report it the same */
 		rc = duplicate(c, INGEST_PATCH, 0);
 		goto out;
@@ -1465,6 +1641,42 @@ pick_parent(const struct dbres *r, char *const *ids, size_t nids, int k)
 }
 
 /*
+ * §13 for a reply whose author is valid: parent, author and comment in
+ * one statement (ST_COMMENT_ADD).  0 with *parent (0: none), *is_patch
+ * and *id (0: a duplicate) set, or -1.
+ */
+static int
+comment_add(struct ctx *c, char *const *ids, size_t nids, int64_t *parent,
+    int *is_patch, int64_t *id)
+{
+	struct parsed_mail *pm = &c->pm;
+	struct buf a = BUF_INIT;
+	struct dbres *r = NULL;
+	int attempt;
+
+	ids_array(&a, ids, nids);
+	for (attempt = 0; attempt < 2; attempt++) {
+		r = db_run(c->db, &stmts[ST_COMMENT_ADD],
+		    DB_STR(pm->author.email), DB_STR(pm->author.name),
+		    DB_I64(c->proj->id), DB_STR(a.s), DB_STR(pm->msgid),
+		    DB_I64(pm->date),
+		    pm->action_required ? DB_BOOL(0) : DB_NULL,
+		    DB_STR(pm->headers), DB_STR(pm->content));
+		if (r == NULL)
+			break;
+		*parent = dbres_isnull(r, 0, 0) ? 0 : dbres_i64(r, 0, 1);
+		*is_patch = *parent != 0 && dbres_i64(r, 0, 0) < 2;
+		c->person = dbres_i64(r, 0, 2);
+		*id = dbres_i64(r, 0, 3);
+		if (*parent == 0 || c->person != 0)
+			break;
+		/* another delivery inserted the address: again */
+	}
+	buf_release(&a);
+	return r == NULL ? -1 : 0;
+}
+
+/*
  * §13's candidates for the refs (and the author, once there is a parent):
  * the parent into *parent (0: none), *is_patch.  0 or -1.
  */
@@ -1512,15 +1724,17 @@ store_comment(struct ctx *c)
 	struct parsed_mail *pm = &c->pm;
 	char **ids = NULL;
 	size_t nids = 0, i;
-	int64_t parent = 0, id;
-	int is_patch = 0, found, rc = 0;
-	enum stmt add, find;
+	int64_t parent = 0, id = 0;
+	int is_patch = 0, found, rc = 0, valid = pm->author.error == NULL;
+	enum stmt find;
 	enum ingest_kind kind;
 
 	for (i = 0; i < pm->nrefs; i++)
 		ids_add(&ids, &nids, pm->refs[i]);
+	/* with a valid author the comment is inserted with its parent */
 	if (nids > 0)
-		rc = find_parent(c, ids, nids, &parent, &is_patch);
+		rc = valid ? comment_add(c, ids, nids, &parent, &is_patch, &id) :
+		    find_parent(c, ids, nids, &parent, &is_patch);
 	/*
 	 * No parent yet: look again under the project's lock, which every
 	 * patch and cover letter holds until its commit.  Either the parent
@@ -1532,7 +1746,9 @@ store_comment(struct ctx *c)
 	if (rc == 0 && nids > 0 && parent == 0) {
 		rc = lock_project(c);
 		if (rc == 0)
-			rc = find_parent(c, ids, nids, &parent, &is_patch);
+			rc = valid ? comment_add(c, ids, nids, &parent,
+			    &is_patch, &id) :
+			    find_parent(c, ids, nids, &parent, &is_patch);
 	}
 	ids_free(ids, nids);
 	if (rc == -1)
@@ -1553,15 +1769,9 @@ store_comment(struct ctx *c)
 	}
 
 	kind = is_patch ? INGEST_PATCH_COMMENT : INGEST_COVER_COMMENT;
-	add = is_patch ? ST_PCOMMENT_ADD : ST_CCOMMENT_ADD;
 	find = is_patch ? ST_PCOMMENT_FIND : ST_CCOMMENT_FIND;
-	found = query_id(c, add, (struct dbparam[]){ DB_I64(parent),
-	    DB_STR(pm->msgid), DB_I64(pm->date), DB_I64(c->person),
-	    pm->action_required ? DB_BOOL(0) : DB_NULL, DB_STR(pm->headers),
-	    DB_STR(pm->content) }, 7, &id);
-	if (found == -1)
-		return -1;
-	if (found == 0) {
+	/* an invalid author stopped above: the comment was added, or not */
+	if (id == 0) {
 		found = query_id(c, find, (struct dbparam[]){
 		    DB_STR(pm->msgid), DB_I64(parent) }, 2, &id);
 		if (found == -1)
@@ -1583,52 +1793,7 @@ store_comment(struct ctx *c)
 /* ---- one mail ----------------------------------------------------------- */
 
 static void sha256(const void *, size_t, unsigned char[32]);
-
-/*
- * The tail of a batch's mail: the journal entry is written here, whole
- * (ST_TAIL_INSERT).  No row back: the same bytes were handled meanwhile
- * (earlier in this batch, or by another delivery), and this mail was
- * necessarily a duplicate of what they made.
- */
-static int
-tail_insert(struct ctx *c, const char *status, struct buf *cat,
-    struct buf a[5])
-{
-	const struct ingest_mail *m = c->m;
-	struct ingest_result *r = c->r;
-	unsigned char digest[32];
-	const unsigned char *sum = m->sha256;
-	size_t size = m->size > m->len ? m->size : m->len;
-	struct dbres *res;
-
-	if (sum == NULL) {
-		sha256(m->bytes, m->len, digest);
-		sum = digest;
-	}
-	res = db_run(c->db, &stmts[ST_TAIL_INSERT], DB_STR(status), DB_STR(r->reason[0] ? r->reason : NULL),
-	    DB_STR(c->list_id), DB_ID(c->proj ? c->proj->id : 0),
-	    DB_STR(c->parsed ? c->pm.msgid : NULL),
-	    DB_STR(c->parsed ? c->pm.subject : NULL),
-	    DB_ID(c->obj[INGEST_PATCH]), DB_ID(c->obj[INGEST_COVER]),
-	    DB_ID(c->obj[INGEST_PATCH_COMMENT]),
-	    DB_ID(c->obj[INGEST_COVER_COMMENT]),
-	    DB_STR(cat->s), DB_STR(a[0].s), DB_STR(a[1].s), DB_STR(a[2].s),
-	    DB_STR(a[3].s), DB_STR(a[4].s), DB_ID(c->tag_patch),
-	    DB_STR(c->tag_ids.s), DB_STR(c->tag_counts.s),
-	    DB_BYTEA(sum, 32), DB_STR(c->forced ? c->forced : ""),
-	    DB_STR(m->envelope_from), DB_STR(m->envelope_to),
-	    DB_I64((int64_t)size),
-	    m->size > m->len ? DB_NULL : DB_BYTEA(m->bytes, m->len));
-	if (res == NULL)
-		return -1;
-	if (dbres_rows(res) == 0) {
-		r->status = INGEST_DUPLICATE;
-		r->redelivered = 1;
-		set_reason(r, "already received");
-	} else
-		c->mail_id = r->mail_id = dbres_i64(res, 0, 0);
-	return 0;
-}
+static void batch_tail_add(struct ctx *, const char *status);
 
 /* The mail's events, tag counts and journal outcome (ST_TAIL). */
 static int
@@ -1645,6 +1810,11 @@ tail(struct ctx *c)
 	if (c->reparse && r->status == INGEST_DUPLICATE &&
 	    strcmp(c->prev_status, "stored") == 0)
 		status = "stored";
+	if (c->deferred) {
+		/* written with the rest of the batch: batch_tail_flush() */
+		batch_tail_add(c, status);
+		return 0;
+	}
 	for (i = 0; i < c->nev; i++) {
 		array_add_text(&cat, c->ev[i].cat, strlen(c->ev[i].cat));
 		array_add_i64(&a[0], c->ev[i].patch);
@@ -1658,10 +1828,6 @@ tail(struct ctx *c)
 		array_end(&a[i]);
 	array_end(&c->tag_ids);
 	array_end(&c->tag_counts);
-	if (c->deferred) {
-		rc = tail_insert(c, status, &cat, a);
-		goto out;
-	}
 	rc = db_run_do(c->db, &stmts[ST_TAIL], DB_I64(c->mail_id),
 	    DB_STR(status), DB_STR(r->reason[0] ? r->reason : NULL),
 	    DB_STR(c->list_id), DB_ID(c->proj ? c->proj->id : 0),
@@ -1673,7 +1839,6 @@ tail(struct ctx *c)
 	    DB_STR(cat.s), DB_STR(a[0].s), DB_STR(a[1].s), DB_STR(a[2].s),
 	    DB_STR(a[3].s), DB_STR(a[4].s), DB_ID(c->tag_patch),
 	    DB_STR(c->tag_ids.s), DB_STR(c->tag_counts.s));
-out:
 	buf_release(&cat);
 	for (i = 0; i < 5; i++)
 		buf_release(&a[i]);
@@ -1766,11 +1931,18 @@ process(struct ctx *c)
 		return tail(c);
 	}
 
-	memset(&po, 0, sizeof(po));
-	po.list_id = c->forced;
-	po.base_path = ing->opts.base_path;
-	po.ignore_auto_submitted = ing->opts.ignore_auto_submitted;
-	mail_parse(pm, m->bytes, m->len, &po);
+	if (c->pre != NULL) {
+		/* parsed while the server ran the previous mail's statements */
+		*pm = *c->pre;
+		free(c->pre);
+		c->pre = NULL;
+	} else {
+		memset(&po, 0, sizeof(po));
+		po.list_id = c->forced;
+		po.base_path = ing->opts.base_path;
+		po.ignore_auto_submitted = ing->opts.ignore_auto_submitted;
+		mail_parse(pm, m->bytes, m->len, &po);
+	}
 	c->parsed = 1;
 	if (pm->cls == MAIL_MALFORMED) {
 		c->r->status = INGEST_MALFORMED;
@@ -1859,6 +2031,11 @@ ctx_release(struct ctx *c)
 {
 	if (c->parsed)
 		mail_release(&c->pm);
+	if (c->pre != NULL) {
+		mail_release(c->pre);
+		free(c->pre);
+		c->pre = NULL;
+	}
 	free(c->ev);
 	c->ev = NULL;
 	c->nev = c->evcap = 0;
@@ -2136,17 +2313,321 @@ struct batch_item {
 	unsigned char	 sha[32];
 	size_t		 efrom, eto;	/* offsets + 1 into data, 0: NULL */
 	int		 done;		/* journaled before, with a final outcome */
+	int		 tailed;	/* its tail is in batch.t */
+	int		 attempts;	/* copies of it in the batch */
+	size_t		 dup_of;	/* a later copy: 1 + the first's index */
+	struct parsed_mail *pre;	/* parsed ahead (batch_idle), or NULL */
 	struct ingest_result r;
+};
+
+/*
+ * The tails of a batch's mails (batch_tail_add), as PostgreSQL array
+ * literals, one per column of ST_BATCH_TAIL; the columns that come from
+ * the items themselves (digest, envelope, size, bytes) are added at the
+ * flush.
+ */
+enum bt {
+	BT_EV_C, BT_EV_J, BT_EV_P, BT_EV_S, BT_EV_V, BT_EV_PC, BT_EV_CC,
+	BT_TG_P, BT_TG_T, BT_TG_C,
+	BT_ST, BT_RE, BT_LI, BT_J, BT_MI, BT_SU, BT_P, BT_V, BT_PC, BT_CC,
+	BT_RF,
+	BT__MAX
 };
 
 struct batch {
 	struct batch_item *item;
 	size_t		 n, cap;
+	size_t		 cur;		/* the item being processed */
 	struct buf	 data;
+	struct buf	 t[BT__MAX];
 	int		 open;
 	int64_t		 known;		/* patches the statistics know, -1 */
 	unsigned long	 patches_at;	/* ing->stored[PATCH] then */
 };
+
+/* A text array element, or NULL. */
+static void
+array_add_str(struct buf *b, const char *s)
+{
+	if (s == NULL) {
+		buf_addc(b, b->len > 0 ? ',' : '{');
+		buf_adds(b, "NULL");
+	} else
+		array_add_text(b, s, strlen(s));
+}
+
+/* Append the elements of a literal array_add_*() started ("{1,2"). */
+static size_t
+array_append_raw(struct buf *b, const struct buf *from)
+{
+	const char *p;
+	size_t n = 0, len;
+
+	if (from->len == 0)
+		return 0;
+	for (p = from->s + 1; *p != '\0'; p += len + (p[len] == ',')) {
+		len = strcspn(p, ",}");
+		buf_addc(b, b->len > 0 ? ',' : '{');
+		buf_add(b, p, len);
+		n++;
+		if (p[len] == '}')
+			break;
+	}
+	return n;
+}
+
+/*
+ * The end of a batch's mail (tail() with c->deferred): what ST_TAIL
+ * would write, kept for one statement at the end of the batch.  Nothing
+ * later in the batch reads it: the series rules read patches, covers,
+ * comments, series and references, never events, tag counts or the
+ * journal (whose lookup is done once, before the batch's first mail).
+ */
+static void
+batch_tail_add(struct ctx *c, const char *status)
+{
+	struct batch *b = c->ing->batch;
+	struct buf *t = b->t;
+	int64_t proj = c->proj ? c->proj->id : 0;
+	size_t i, k;
+
+	for (i = 0; i < c->nev; i++) {
+		array_add_text(&t[BT_EV_C], c->ev[i].cat, strlen(c->ev[i].cat));
+		array_add_i64(&t[BT_EV_J], proj);
+		array_add_i64(&t[BT_EV_P], c->ev[i].patch);
+		array_add_i64(&t[BT_EV_S], c->ev[i].series);
+		array_add_i64(&t[BT_EV_V], c->ev[i].cover);
+		array_add_i64(&t[BT_EV_PC], c->ev[i].pcomment);
+		array_add_i64(&t[BT_EV_CC], c->ev[i].ccomment);
+	}
+	if (c->tag_patch != 0) {
+		k = array_append_raw(&t[BT_TG_T], &c->tag_ids);
+		array_append_raw(&t[BT_TG_C], &c->tag_counts);
+		for (i = 0; i < k; i++)
+			array_add_i64(&t[BT_TG_P], c->tag_patch);
+	}
+	array_add_str(&t[BT_ST], status);
+	array_add_str(&t[BT_RE], c->r->reason[0] ? c->r->reason : NULL);
+	array_add_str(&t[BT_LI], c->list_id);
+	array_add_i64(&t[BT_J], proj);
+	array_add_str(&t[BT_MI], c->parsed ? c->pm.msgid : NULL);
+	array_add_str(&t[BT_SU], c->parsed ? c->pm.subject : NULL);
+	array_add_i64(&t[BT_P], c->obj[INGEST_PATCH]);
+	array_add_i64(&t[BT_V], c->obj[INGEST_COVER]);
+	array_add_i64(&t[BT_PC], c->obj[INGEST_PATCH_COMMENT]);
+	array_add_i64(&t[BT_CC], c->obj[INGEST_COVER_COMMENT]);
+	/* a reply dropped for want of a parent keeps its refs (orphan_note) */
+	if (c->orphan && c->r->status == INGEST_DROPPED) {
+		struct buf rf = BUF_INIT;
+		char **ids = NULL;
+		size_t nids = 0;
+
+		for (i = 0; i < c->pm.nrefs; i++)
+			ids_add(&ids, &nids, c->pm.refs[i]);
+		ids_array(&rf, ids, nids);
+		array_add_text(&t[BT_RF], rf.s, rf.len);
+		ids_free(ids, nids);
+		buf_release(&rf);
+	} else
+		array_add_str(&t[BT_RF], NULL);
+	c->item->tailed = 1;
+}
+
+static void
+be32(struct buf *b, uint32_t v)
+{
+	unsigned char x[4] = { v >> 24, (v >> 16) & 255, (v >> 8) & 255,
+	    v & 255 };
+
+	buf_add(b, x, 4);
+}
+
+/*
+ * Write the batch's tails (ST_BATCH_TAIL) and give each mail its journal
+ * id; a mail whose entry was written meanwhile with a final outcome by
+ * someone else gets no row back and is a duplicate, as in ingest_one().
+ * The bytes travel as a binary bytea[] (array_recv's format: dimensions,
+ * element type 17, then length and bytes per element, -1 for NULL).
+ */
+static void hexify(const unsigned char sum[32], char out[65]);
+
+static int
+batch_tail_flush(struct ingest *ing, struct batch *b)
+{
+	struct buf hex = BUF_INIT, ef = BUF_INIT, et = BUF_INIT, sz = BUF_INIT,
+	    raw = BUF_INIT, at = BUF_INIT;
+	struct buf *t = b->t;
+	struct batch_item *it;
+	struct dbres *r;
+	char h[65];
+	const char *rh;
+	size_t i, j, n = 0, from = 0;
+	int row, rc = -1, hasnull = 0;
+
+	for (i = 0; i < b->n; i++)
+		n += b->item[i].tailed;
+	if (n == 0)
+		return 0;
+	be32(&raw, 1);		/* dimensions */
+	be32(&raw, 0);		/* has nulls, set below */
+	be32(&raw, 17);		/* bytea */
+	be32(&raw, (uint32_t)n);
+	be32(&raw, 1);		/* lower bound */
+	for (i = 0; i < b->n; i++) {
+		it = &b->item[i];
+		if (!it->tailed)
+			continue;
+		hexify(it->sha, h);
+		array_add_text(&hex, h, 64);
+		array_add_str(&ef, it->efrom ? b->data.s + it->efrom - 1 : NULL);
+		array_add_str(&et, it->eto ? b->data.s + it->eto - 1 : NULL);
+		buf_addc(&sz, sz.len > 0 ? ',' : '{');
+		buf_addf(&sz, "%zu", it->size > it->len ? it->size : it->len);
+		buf_addc(&at, at.len > 0 ? ',' : '{');
+		buf_addf(&at, "%d", it->attempts);
+		if (it->size > it->len) {
+			be32(&raw, 0xffffffffU);
+			hasnull = 1;
+		} else {
+			be32(&raw, (uint32_t)it->len);
+			buf_add(&raw, b->data.s + it->off, it->len);
+		}
+	}
+	if (hasnull)
+		raw.s[7] = 1;
+	array_end(&hex);
+	array_end(&ef);
+	array_end(&et);
+	array_end(&sz);
+	array_end(&at);
+	for (i = 0; i < BT__MAX; i++)
+		array_end(&t[i]);
+	r = db_run(ing->db, &stmts[ST_BATCH_TAIL], DB_STR(t[BT_EV_C].s),
+	    DB_STR(t[BT_EV_J].s), DB_STR(t[BT_EV_P].s), DB_STR(t[BT_EV_S].s),
+	    DB_STR(t[BT_EV_V].s), DB_STR(t[BT_EV_PC].s),
+	    DB_STR(t[BT_EV_CC].s), DB_STR(t[BT_TG_P].s), DB_STR(t[BT_TG_T].s),
+	    DB_STR(t[BT_TG_C].s),
+	    DB_STR(ing->opts.list_id ? ing->opts.list_id : ""),
+	    DB_STR(hex.s), DB_STR(ef.s), DB_STR(et.s), DB_STR(sz.s),
+	    DB_STR(t[BT_ST].s), DB_BYTEA(raw.s, raw.len), DB_STR(t[BT_RE].s),
+	    DB_STR(t[BT_LI].s), DB_STR(t[BT_J].s), DB_STR(t[BT_MI].s),
+	    DB_STR(t[BT_SU].s), DB_STR(t[BT_P].s), DB_STR(t[BT_V].s),
+	    DB_STR(t[BT_PC].s), DB_STR(t[BT_CC].s), DB_STR(at.s),
+	    DB_STR(t[BT_RF].s));
+	if (r == NULL)
+		goto out;
+	for (i = 0; i < b->n; i++)
+		b->item[i].tailed = b->item[i].tailed ? 2 : 0;
+	/* rows come back in the insert's order: search on from the last */
+	for (row = 0; row < dbres_rows(r); row++) {
+		rh = dbres_str(r, row, 0);
+		for (j = 0; j < b->n; j++) {
+			it = &b->item[(from + j) % b->n];
+			if (it->tailed != 2)
+				continue;
+			hexify(it->sha, h);
+			if (strcmp(h, rh) != 0)
+				continue;
+			it->r.mail_id = dbres_i64(r, row, 1);
+			it->tailed = 1;
+			from = (from + j + 1) % b->n;
+			break;
+		}
+	}
+	for (i = 0; i < b->n; i++) {
+		it = &b->item[i];
+		if (it->tailed != 2)
+			continue;
+		/* handled meanwhile by another delivery */
+		it->tailed = 1;
+		it->r.status = INGEST_DUPLICATE;
+		it->r.redelivered = 1;
+		it->r.mail_id = 0;
+		set_reason(&it->r, "already received");
+	}
+	/* later copies: the entry is the first's */
+	for (i = 0; i < b->n; i++)
+		if (b->item[i].dup_of != 0)
+			b->item[i].r.mail_id =
+			    b->item[b->item[i].dup_of - 1].r.mail_id;
+	dbres_free(r);
+	rc = 0;
+out:
+	buf_release(&hex);
+	buf_release(&ef);
+	buf_release(&et);
+	buf_release(&sz);
+	buf_release(&raw);
+	buf_release(&at);
+	return rc;
+}
+
+/*
+ * While the server runs a statement of the current mail, the client
+ * parses the next one (db.idle): parsing is a pure function of the
+ * bytes and the options, and this way it costs no wall time.  At most
+ * one mail is parsed ahead.
+ */
+static void
+batch_idle(void *arg)
+{
+	struct ingest *ing = arg;
+	struct batch *b = ing->batch;
+	struct batch_item *it;
+	struct parse_opts po;
+	size_t i;
+
+	for (i = b->cur + 1; i < b->n; i++) {
+		it = &b->item[i];
+		if (it->done || it->size > it->len)
+			continue;
+		if (it->pre != NULL)
+			return;
+		memset(&po, 0, sizeof(po));
+		po.list_id = ing->opts.list_id;
+		po.base_path = ing->opts.base_path;
+		po.ignore_auto_submitted = ing->opts.ignore_auto_submitted;
+		it->pre = xcalloc(1, sizeof(*it->pre));
+		mail_parse(it->pre, b->data.s + it->off, it->len, &po);
+		return;
+	}
+}
+
+/*
+ * The same bytes twice in one batch: the second copy fares as it would
+ * delivered after the first (ingest_one() finds the first's journal
+ * entry): when the first matched no project, it is processed again, to
+ * the same end (the batch sees the same projects), which only counts
+ * another attempt on the entry; otherwise it is a duplicate.  -1 if
+ * item i is the first copy.
+ */
+static int
+batch_copy(struct batch *b, size_t i)
+{
+	struct batch_item *it = &b->item[i], *first;
+	size_t j;
+
+	for (j = 0; j < i; j++)
+		if (b->item[j].tailed &&
+		    memcmp(b->item[j].sha, it->sha, 32) == 0)
+			break;
+	if (j == i)
+		return -1;
+	first = &b->item[j];
+	it->dup_of = j + 1;
+	if (first->r.status == INGEST_NO_PROJECT) {
+		it->r = first->r;
+		first->attempts++;
+		return 0;
+	}
+	memset(&it->r, 0, sizeof(it->r));
+	it->r.status = INGEST_DUPLICATE;
+	it->r.kind = first->r.kind;
+	it->r.redelivered = 1;
+	set_reason(&it->r, "already received (journal entry, %s)",
+	    ingest_status_names[first->r.status]);
+	return 0;
+}
 
 /*
  * The plans of this session were made with the statistics of the tables
@@ -2220,6 +2701,16 @@ item_mail(struct batch *b, struct batch_item *it, struct ingest_mail *m)
 static void
 batch_clear(struct batch *b)
 {
+	size_t i;
+
+	for (i = 0; i < b->n; i++)
+		if (b->item[i].pre != NULL) {
+			mail_release(b->item[i].pre);
+			free(b->item[i].pre);
+			b->item[i].pre = NULL;
+		}
+	for (i = 0; i < BT__MAX; i++)
+		buf_reset(&b->t[i]);
 	b->n = 0;
 	buf_reset(&b->data);
 	b->open = 0;
@@ -2314,10 +2805,15 @@ batch_run(struct ingest *ing, struct batch *b)
 	if (tx_begin(ing) == -1)
 		return batch_failed(ing, b, 1);
 	b->open = 1;
+	for (i = 0; i < BT__MAX; i++)
+		buf_reset(&b->t[i]);
 	for (i = 0; i < b->n; i++) {
 		hexify(b->item[i].sha, h);
 		array_add_text(&hex, h, 64);
 		b->item[i].done = 0;
+		b->item[i].tailed = 0;
+		b->item[i].attempts = 1;
+		b->item[i].dup_of = 0;
 	}
 	array_end(&hex);
 	r = db_run(ing->db, &stmts[ST_JOURNAL_LOOKUP],
@@ -2348,18 +2844,25 @@ batch_run(struct ingest *ing, struct batch *b)
 	dbres_free(r);
 
 	for (i = 0; i < b->n; i++) {
-		if (b->item[i].done)
+		if (b->item[i].done || batch_copy(b, i) == 0)
 			continue;
 		item_mail(b, &b->item[i], &m);
 		ctx_init(&c, ing, &m, &b->item[i].r);
 		c.deferred = 1;
+		c.item = &b->item[i];
+		c.pre = b->item[i].pre;
+		b->item[i].pre = NULL;
+		b->cur = i;
+		ing->db->idle = batch_idle;
+		ing->db->idle_arg = ing;
 		rc = process_mail(&c);
+		ing->db->idle = NULL;
 		tempfail = c.tempfail;
 		ctx_release(&c);
 		if (rc == -1)
 			return batch_failed(ing, b, tempfail);
 	}
-	if (db_commit(ing->db) == -1)
+	if (batch_tail_flush(ing, b) == -1 || db_commit(ing->db) == -1)
 		return batch_failed(ing, b, 0);
 	batch_report(ing, b, 0);
 	batch_clear(b);
@@ -2536,6 +3039,7 @@ void
 ingest_release(struct ingest *ing)
 {
 	struct batch *b = ing->batch;
+	size_t i;
 
 	if (ing->cache != NULL) {
 		cache_reset(ing->cache);
@@ -2545,8 +3049,11 @@ ingest_release(struct ingest *ing)
 		free(ing->cache);
 	}
 	if (b != NULL) {
+		batch_clear(b);
 		free(b->item);
 		buf_release(&b->data);
+		for (i = 0; i < BT__MAX; i++)
+			buf_release(&b->t[i]);
 		free(b);
 	}
 	memset(ing, 0, sizeof(*ing));

@@ -151,9 +151,13 @@ int	ingest_one(struct ingest *, const struct ingest_mail *,
  * ingest_batch_flush()), the batch runs as one transaction: the journal
  * entries of all its mails are looked up in one statement (mails handled
  * before are DUPLICATE at no further cost, which makes re-running an
- * import cheap), the others processed in order, each writing its journal
- * entry last.  done(arg, result) is called for each mail once its batch
- * committed.  When a mail of the batch fails with our error, the batch is
+ * import cheap), the others processed in order; their events, tag
+ * counts and journal entries are written together at the end of the
+ * batch, and while the server runs a mail's statements the next mail is
+ * parsed.  The result is the same as ingest_one() for each mail in turn
+ * (t/2210): a second copy of the same bytes in a batch fares as it would
+ * after the first.  done(arg, result) is called for each mail once its
+ * batch committed.  When a mail of the batch fails with our error, the batch is
  * rolled back and re-run one mail per transaction, so only that mail is
  * journaled as FAILED.  A mail larger than half of batch_bytes is stored
  * on its own, without a copy.  Both return 0, or -1 on TEMPFAIL: the open

@@ -103,7 +103,9 @@ if test -x "$PW_BIN/pw-ingress"; then
 		(. "$RUNDIR/env" && psql -X -A -t -c "SELECT count(*) FROM patch p JOIN project j ON j.id = p.project_id WHERE j.linkname = '"'"'demo'"'"'") >n &&
 		test "$(cat n)" -gt 50 &&
 		test "$(http_get "/api/1.2/patches/?project=demo&per_page=5")" = 200 &&
-		grep "\"mbox\":" body
+		grep "\"mbox\":" body &&
+		(. "$RUNDIR/env" && psql -X -A -t -c "SELECT count(*) = (SELECT count(*) FROM patch) FROM patch_search") >indexed &&
+		test "$(cat indexed)" = t
 	'
 fi
 
