@@ -119,7 +119,8 @@ test_expect_success 'SIGTERM stops the service and its workers' '
 	test ! -e "$SOCK" &&
 	i=0 && while [ -n "$(backends)" ] && [ $i -lt 100 ]; do
 		sleep 0.05; i=$((i + 1)); done &&
-	test -z "$(backends)"
+	test -z "$(backends)" &&
+	! grep "starting another\|Sanitizer\|runtime error" daemon.log
 '
 
 test_expect_success 'a worker that dies is replaced' '
@@ -134,6 +135,24 @@ test_expect_success 'a worker that dies is replaced' '
 	pw ingress -c fwd.conf <again &&
 	test "$(count mail "msgid = '"'"'<again@x>'"'"' AND envelope_to IS NOT NULL")" = 1 &&
 	kill $DAEMON && wait $DAEMON
+'
+
+test_expect_success 'a socket from systemd (Accept=no)' '
+	if ! command -v systemd-socket-activate >/dev/null; then
+		echo "# no systemd-socket-activate: skipped"; return 0; fi &&
+	as= &&
+	if [ "$(id -u)" = 0 ]; then
+		as="setpriv --reuid=nobody --regid=nogroup --clear-groups"; fi &&
+	systemd-socket-activate -l "$SOCK" -E PW_DATABASE_URL -E PW_CONFIG $as \
+		pw ingress --lmtp --listen "$SOCK" --workers 1 -v 2>sd.log &
+	sd=$! &&
+	i=0 && while [ ! -S "$SOCK" ] && [ $i -lt 100 ]; do
+		sleep 0.05; i=$((i + 1)); done &&
+	mkmail --msgid sd@x --subject "[PATCH] socket activation" >sd &&
+	pw ingress -c fwd.conf <sd &&
+	test "$(count mail "msgid = '"'"'<sd@x>'"'"' AND envelope_to IS NOT NULL")" = 1 &&
+	grep "from systemd" sd.log &&
+	kill $sd && wait $sd
 '
 
 test_done
