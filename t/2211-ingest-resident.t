@@ -146,6 +146,7 @@ test_expect_success 'a socket from systemd (Accept=no)' '
 	systemd-socket-activate -l "$SOCK" -E PW_DATABASE_URL -E PW_CONFIG $as \
 		pw ingress --lmtp --listen "$SOCK" --workers 1 -v 2>sd.log &
 	sd=$! &&
+	test_when_finished "kill $sd 2>/dev/null; wait $sd 2>/dev/null; true" &&
 	i=0 && while [ ! -S "$SOCK" ] && [ $i -lt 100 ]; do
 		sleep 0.05; i=$((i + 1)); done &&
 	mkmail --msgid sd@x --subject "[PATCH] socket activation" >sd &&
