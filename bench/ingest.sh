@@ -17,6 +17,9 @@
 #             configuration, connection, parse, store, durable commit), on
 #             the database the import filled, against floor-connect: the
 #             same libraries, a connection, nothing else; runs alternate;
+#   resident  the same with ingress.socket set: `pw-ingress` hands each
+#             mail to a running `pw-ingress --lmtp --listen` (2 workers,
+#             warm backends), again alternating with floor-connect;
 #   lmtp      one `pw-ingress --lmtp` session delivering LMTP_MAILS mails,
 #             time per mail (durable commit each);
 #
@@ -84,10 +87,12 @@ fi
 [ -n "$reuse" ] || [ -z "$PIPE_ONLY" ] ||
 	die "PIPE_ONLY: no instance in $W yet (run once without it)"
 chmod 755 "$W"
-extra=$CACHE/extra-$((PIPE_RUNS + LMTP_MAILS))-$seed.mbox
-[ "$seed" = 2 ] && extra=$CACHE/extra-$((PIPE_RUNS + LMTP_MAILS)).mbox
+# mails for pipe mode, pipe via the resident service, and LMTP
+EXTRA_N=$((2 * PIPE_RUNS + LMTP_MAILS))
+extra=$CACHE/extra-$EXTRA_N-$seed.mbox
+[ "$seed" = 2 ] && extra=$CACHE/extra-$EXTRA_N.mbox
 if [ ! -s "$extra" ]; then
-	python3 "$MKCORPUS" --messages $((PIPE_RUNS + LMTP_MAILS)) \
+	python3 "$MKCORPUS" --messages $EXTRA_N \
 		--seed "$seed" --start 2031-01-01 >"$extra.tmp"
 	mv "$extra.tmp" "$extra"
 fi
@@ -123,7 +128,9 @@ $as "$bindir/pg_ctl" -D "$W/data" -l "$W/log" -w -o "-c listen_addresses='' \
 	-c unix_socket_directories='$W/sock' -c shared_buffers=256MB \
 	-c max_wal_size=8GB -c checkpoint_timeout=30min \
 	${PG_PRELOAD:+-c shared_preload_libraries=$PG_PRELOAD}" start >/dev/null
+resident=
 cleanup() {
+	[ -z "$resident" ] || kill "$resident" 2>/dev/null || :
 	$as "$bindir/pg_ctl" -D "$W/data" -m fast -w stop >/dev/null 2>&1 || :
 	[ -n "${BENCH_DIR:-}" ] || rm -rf "$W"
 }
@@ -212,10 +219,11 @@ if [ "${IMPORT_ONLY:-0}" = 1 ]; then
 fi
 
 # --- pipe --------------------------------------------------------------------
-say "pipe: $PIPE_RUNS mails, alternating with the floor"
-ls "$W"/mails/* | head -n "$PIPE_RUNS" >"$W/pipe-list"
-perl -MTime::HiRes=time -e '
-	my ($floor, $pipe, $list) = @ARGV;
+# pipe_vs_floor LIST CMD [ARG...]: each mail of LIST on the stdin of the
+# floor, then of CMD; prints the two medians in ms.
+pipe_vs_floor() {
+	perl -MTime::HiRes=time -e '
+	my ($floor, $list, @pipe) = @ARGV;
 	open(my $l, "<", $list) or die;
 	my (@f, @p);
 	while (my $m = <$l>) {
@@ -223,7 +231,7 @@ perl -MTime::HiRes=time -e '
 		for my $which (0, 1) {
 			open(STDIN, "<", $m) or die;
 			my $t = time;
-			my $rc = system($which ? ($pipe) : ($floor));
+			my $rc = system($which ? @pipe : ($floor));
 			my $e = time - $t;
 			die "exit $rc" if $rc != 0;
 			push @{$which ? \@p : \@f}, $e;
@@ -231,8 +239,46 @@ perl -MTime::HiRes=time -e '
 	}
 	@f = sort { $a <=> $b } @f; @p = sort { $a <=> $b } @p;
 	printf "%.2f %.2f\n", 1000 * $f[@f / 2], 1000 * $p[@p / 2];
-' "$O/floor-connect" "$O/bin/pw-ingress" "$W/pipe-list" >"$W/pipe"
+' "$O/floor-connect" "$@"
+}
+
+say "pipe: $PIPE_RUNS mails, alternating with the floor"
+ls "$W"/mails/* | head -n "$PIPE_RUNS" >"$W/pipe-list"
+pipe_vs_floor "$W/pipe-list" "$O/bin/pw-ingress" >"$W/pipe"
 read floor_ms pipe_ms <"$W/pipe"
+
+# --- pipe via the resident service ------------------------------------------
+say "pipe via the resident service: $PIPE_RUNS other mails, alternating with the floor"
+ls "$W"/mails/* | sed -n "$((PIPE_RUNS + 1)),$((2 * PIPE_RUNS))p" >"$W/fwd-list"
+rm -f "$W/sock/ingress.sock"
+printf 'ingress {\n\tsocket = "%s"\n}\n' "$W/sock/ingress.sock" >"$W/fwd.conf"
+chmod 644 "$W/fwd.conf"
+# no fork between us and it (runuser forks): $resident is the service
+if [ -n "$as" ]; then
+	setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		"$O/bin/pw-ingress" --lmtp --listen "$W/sock/ingress.sock" \
+		--workers 2 2>"$W/resident.log" &
+else
+	"$O/bin/pw-ingress" --lmtp --listen "$W/sock/ingress.sock" \
+		--workers 2 2>"$W/resident.log" &
+fi
+resident=$!
+i=0
+while [ ! -S "$W/sock/ingress.sock" ] && [ $i -lt 100 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+[ -S "$W/sock/ingress.sock" ] || die "the resident service did not start"
+fwd0=$(psql -X -A -t -c "SELECT count(*) FROM mail
+	WHERE envelope_to = 'pw-ingress@localhost'")
+pipe_vs_floor "$W/fwd-list" "$O/bin/pw-ingress" -c "$W/fwd.conf" >"$W/fwd"
+read ffloor_ms fwd_ms <"$W/fwd"
+fwd1=$(psql -X -A -t -c "SELECT count(*) FROM mail
+	WHERE envelope_to = 'pw-ingress@localhost'")
+kill "$resident" && wait "$resident" || :
+resident=
+# each mail went through the service, none the direct way
+[ $((fwd1 - fwd0)) = "$PIPE_RUNS" ] ||
+	die "resident: $((fwd1 - fwd0)) of $PIPE_RUNS mails went through the service"
 
 # --- LMTP --------------------------------------------------------------------
 lmtp_ms=-
@@ -278,6 +324,9 @@ cat <<EOF
 | pipe mode, median wall time per mail | $pipe_ms ms | <= 1.5 x floor |
 | floor: connect and exit, median | $floor_ms ms | |
 | pipe / floor | $(printf %.2f "$(echo "$pipe_ms / $floor_ms" | bc -l)") | <= 1.5 |
+| pipe via resident service, median wall time per mail | $fwd_ms ms | <= 1.5 x floor |
+| floor, alternating with it, median | $ffloor_ms ms | |
+| pipe via resident service / floor | $(printf %.2f "$(echo "$fwd_ms / $ffloor_ms" | bc -l)") | <= 1.5 |
 | LMTP, $LMTP_MAILS mails in one session | $lmtp_ms ms per mail | <= 5 ms |
 EOF
 say "journal entries after the run: $stored (import)"

@@ -3,6 +3,9 @@
  *
  *   pw ingress [options]            one mail on stdin (postfix pipe(8))
  *   pw ingress --lmtp [options]     LMTP on stdin/stdout (RFC 2033)
+ *   pw ingress --lmtp --listen PATH the resident service: LMTP on a unix
+ *                                   socket, a few workers that keep their
+ *                                   database connection across sessions
  *   pw ingress --mbox [file ...]    archive import (mbox or Maildir)
  *
  * The pipe and LMTP modes face an MTA, which bounces a mail back to its
@@ -28,8 +31,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -59,6 +65,9 @@ struct opts {
 	const char	*recipient;
 	int		 ignore_auto;
 	int		 quiet;
+	const char	*listen;	/* --listen PATH: the resident service */
+	int		 workers;	/* --workers N */
+	mode_t		 sock_mode;	/* --socket-mode */
 };
 
 static void
@@ -68,6 +77,9 @@ usage(FILE *fp)
 	    "usage: pw ingress [-v] [-c file] [--list-id id] [-f sender] "
 	    "[-r recipient]\n"
 	    "       pw ingress [-v] [-c file] [--list-id id] --lmtp\n"
+	    "       pw ingress [-v] [-c file] [--list-id id] --lmtp "
+	    "--listen path\n"
+	    "                  [--workers n] [--socket-mode mode]\n"
 	    "       pw ingress [-qv] [-c file] [--list-id id] --mbox "
 	    "[file | maildir ...]\n");
 }
@@ -92,7 +104,7 @@ stderr_is_session(void)
 }
 
 static int
-setup(struct cmd *c, enum mode mode)
+setup(struct cmd *c, enum mode mode, int resident)
 {
 	int verbose;
 
@@ -104,7 +116,8 @@ setup(struct cmd *c, enum mode mode)
 	 * Facing an MTA, stderr is for the one line Postfix may quote:
 	 * below -v, only errors reach it (syslog gets what it is set to).
 	 */
-	if (mode != MODE_MBOX && !c->conf.log.syslog && c->verbose == 0)
+	if (mode != MODE_MBOX && !resident && !c->conf.log.syslog &&
+	    c->verbose == 0)
 		verbose = -1;
 	/*
 	 * Under spawn(8) or inetd the LMTP client's socket is stdin, stdout
@@ -112,7 +125,7 @@ setup(struct cmd *c, enum mode mode)
 	 * before our reply and make Postfix distrust the whole dialogue.
 	 * Then stderr goes to /dev/null and the log to syslog.
 	 */
-	if (mode == MODE_LMTP && stderr_is_session()) {
+	if (mode == MODE_LMTP && !resident && stderr_is_session()) {
 		int fd = open("/dev/null", O_WRONLY);
 
 		if (fd != -1) {
@@ -201,24 +214,57 @@ report_line(const struct ingest_result *r)
 /* ---- pipe mode ---------------------------------------------------------- */
 
 /*
- * Read all of fd; keep at most max bytes in b, count all in *size and
- * digest all into sum.  0, or -1 on a read error.  GLib's SHA-256, not
- * OpenSSL's: in a process that handles one mail, initialising OpenSSL
- * (its configuration file, its providers, their teardown at exit) costs
- * more than hashing the mail, and nothing else here needs it.
+ * Read fd up to max + 1 bytes into b: *more is set when there is more
+ * than max (the mail is too big and must be digested whole).  0, or -1
+ * on a read error.
  */
 static int
-read_mail(int fd, size_t max, struct buf *b, size_t *size,
+read_head(int fd, size_t max, struct buf *b, int *more)
+{
+	char tmp[65536];
+	size_t want;
+	ssize_t n;
+
+	*more = 0;
+	for (;;) {
+		want = max + 1 - b->len;
+		if (want > sizeof(tmp))
+			want = sizeof(tmp);
+		n = read(fd, tmp, want);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return -1;
+		if (n == 0)
+			return 0;
+		buf_add(b, tmp, (size_t)n);
+		if (b->len > max) {
+			*more = 1;
+			return 0;
+		}
+	}
+}
+
+/*
+ * Finish what read_head began: digest b and the rest of fd, count all in
+ * *size, keep at most max bytes in b.  GLib's SHA-256, not OpenSSL's: in
+ * a process that handles one mail, initialising OpenSSL (its
+ * configuration file, its providers, their teardown at exit) costs more
+ * than hashing the mail, and nothing else here needs it.
+ */
+static int
+read_rest(int fd, int more, size_t max, struct buf *b, size_t *size,
     unsigned char sum[32])
 {
 	GChecksum *md;
 	char tmp[65536];
 	gsize dl = 32;
-	ssize_t n;
+	ssize_t n = 0;
 
 	md = g_checksum_new(G_CHECKSUM_SHA256);
-	*size = 0;
-	for (;;) {
+	g_checksum_update(md, (const guchar *)b->s, (gssize)b->len);
+	*size = b->len;
+	while (more) {
 		n = read(fd, tmp, sizeof(tmp));
 		if (n == -1 && errno == EINTR)
 			continue;
@@ -226,13 +272,179 @@ read_mail(int fd, size_t max, struct buf *b, size_t *size,
 			break;
 		g_checksum_update(md, (const guchar *)tmp, (gssize)n);
 		*size += (size_t)n;
-		if (b->len < max)
-			buf_add(b, tmp, (size_t)n < max - b->len ? (size_t)n :
-			    max - b->len);
 	}
+	if (b->len > max)
+		buf_setlen(b, max);
 	g_checksum_get_digest(md, sum, &dl);
 	g_checksum_free(md);
 	return n == -1 ? -1 : 0;
+}
+
+/*
+ * Forwarding to the resident service (ingress.socket): the mail goes over
+ * LMTP to a worker whose database connection is already warm.  Until the
+ * service has answered DATA with 354 nothing is handed over, and any
+ * trouble (no socket, refused, silent, an unexpected reply) lets the
+ * caller deliver directly instead.  After it, the mail is the service's:
+ * its 250 is ours (exit 0); anything else, including a broken or silent
+ * connection, is 75, and Postfix tries again (ingest recognises a mail
+ * it already has by its Message-ID).  The service answers a mail with
+ * 250 or 451 only (a mail it cannot parse is journaled and gets 250, as
+ * the direct path exits 0 for it); a 5xx would be a protocol error, so
+ * it defers the mail too, never loses it.
+ *
+ * Only a socket, reads and writes here: no GMime, no OpenSSL, no libpq.
+ */
+#define FWD_TIMEOUT	10	/* seconds, up to the 354 */
+#define FWD_DATA_TIMEOUT 600	/* for the mail and its 250 */
+#define FWD_NONE	(-1)	/* not handed over: deliver directly */
+
+struct fwd {
+	int	 fd;
+	char	 in[4096];
+	size_t	 len;
+	char	 last[512];	/* the last reply line, for the log */
+};
+
+/* The next reply (continuation lines skipped): its code, or -1. */
+static int
+fwd_reply(struct fwd *f)
+{
+	char *nl;
+	ssize_t n;
+	size_t ll;
+
+	for (;;) {
+		while ((nl = memchr(f->in, '\n', f->len)) == NULL) {
+			if (f->len == sizeof(f->in))
+				return -1;
+			n = read(f->fd, f->in + f->len, sizeof(f->in) - f->len);
+			if (n == -1 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				return -1;
+			f->len += (size_t)n;
+		}
+		ll = (size_t)(nl - f->in);
+		if (ll > 0 && f->in[ll - 1] == '\r')
+			ll--;
+		snprintf(f->last, sizeof(f->last), "%.*s", (int)ll, f->in);
+		f->len -= (size_t)(nl + 1 - f->in);
+		memmove(f->in, nl + 1, f->len);
+		if (ll < 3 || f->last[0] < '2' || f->last[0] > '5')
+			return -1;
+		if (ll == 3 || f->last[3] == ' ')
+			return atoi(f->last);
+		if (f->last[3] != '-')
+			return -1;
+	}
+}
+
+static int
+write_all(int fd, const char *s, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		w = write(fd, s, n);
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		s += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* An address fit for MAIL FROM:<...> / RCPT TO:<...>. */
+static int
+addr_ok(const char *a)
+{
+	return strlen(a) < 900 && strpbrk(a, "<>\r\n") == NULL;
+}
+
+static void
+fwd_timeout(int fd, int secs)
+{
+	struct timeval tv = { secs, 0 };
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
+/* 0 stored, EX_TEMPFAIL deferred, FWD_NONE not handed over. */
+static int
+forward(const char *path, const struct opts *o, const struct buf *mail)
+{
+	struct sockaddr_un sa;
+	struct fwd f;
+	struct buf out = BUF_INIT;
+	const char *from = o->sender, *to = o->recipient, *p, *e, *end;
+	int rc = FWD_NONE, code;
+
+	if (from == NULL)
+		from = getenv("SENDER");
+	if (from == NULL)
+		from = "";
+	if (to == NULL)
+		to = "pw-ingress@localhost";
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sa.sun_path) || !addr_ok(from) ||
+	    !addr_ok(to))
+		return FWD_NONE;
+	strcpy(sa.sun_path, path);
+	memset(&f, 0, sizeof(f));
+	if ((f.fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return FWD_NONE;
+	signal(SIGPIPE, SIG_IGN);
+	fwd_timeout(f.fd, FWD_TIMEOUT);
+	if (connect(f.fd, (struct sockaddr *)&sa, sizeof(sa)) == -1) {
+		log_debug("%s: %s; delivering directly", path,
+		    strerror(errno));
+		goto done;
+	}
+	/* the service pipelines: MAIL, RCPT and DATA go together */
+	buf_addf(&out, "LHLO localhost\r\nMAIL FROM:<%s>\r\n"
+	    "RCPT TO:<%s>\r\nDATA\r\n", from, to);
+	if (fwd_reply(&f) != 220 ||
+	    write_all(f.fd, out.s, out.len) == -1 ||
+	    fwd_reply(&f) != 250 || fwd_reply(&f) != 250 ||
+	    fwd_reply(&f) != 250 || (code = fwd_reply(&f)) != 354) {
+		log_warnx("%s: no LMTP service (%s); delivering directly",
+		    path, f.last[0] ? f.last : strerror(errno));
+		goto done;
+	}
+	/* from here on the mail may be the service's: 0 or 75 */
+	rc = EX_TEMPFAIL;
+	fwd_timeout(f.fd, FWD_DATA_TIMEOUT);
+	buf_reset(&out);
+	for (p = mail->s, end = mail->s + mail->len; p < end; p = e) {
+		e = memchr(p, '\n', (size_t)(end - p));
+		e = e ? e + 1 : end;
+		if (*p == '.')
+			buf_addc(&out, '.');
+		buf_add(&out, p, (size_t)(e - p - (e[-1] == '\n')));
+		buf_adds(&out, "\r\n");
+	}
+	buf_adds(&out, ".\r\nQUIT\r\n");
+	if (write_all(f.fd, out.s, out.len) == -1) {
+		fprintf(stderr, "pw-ingress: resident service: %s; mail "
+		    "deferred\n", strerror(errno));
+		goto done;
+	}
+	code = fwd_reply(&f);
+	if (code == 250) {
+		rc = 0;
+		log_info("via %s: %s", path, f.last);
+	} else
+		fprintf(stderr, "pw-ingress: resident service: %s; mail "
+		    "deferred\n", code == -1 ? "no reply" : f.last);
+done:
+	buf_release(&out);
+	close(f.fd);
+	return rc;
 }
 
 static int
@@ -243,17 +455,20 @@ pipe_mode(struct cmd *c, const struct opts *o)
 	struct ingest_mail m;
 	struct buf mail = BUF_INIT;
 	unsigned char sum[32];
-	size_t size;
+	size_t size, max = c->conf.ingress.max_message_size;
 	char *bp = NULL;
-	int rc;
+	int rc, more;
 
-	if (read_mail(STDIN_FILENO, c->conf.ingress.max_message_size, &mail,
-	    &size, sum) == -1) {
-		fprintf(stderr, "pw-ingress: reading the mail: %s\n",
-		    strerror(errno));
+	if (read_head(STDIN_FILENO, max, &mail, &more) == -1)
+		goto readerr;
+	/* a mail too big for the service goes the direct way */
+	if (c->conf.ingress.socket[0] != '\0' && !more &&
+	    (rc = forward(c->conf.ingress.socket, o, &mail)) != FWD_NONE) {
 		buf_release(&mail);
-		return EX_TEMPFAIL;
+		return rc;
 	}
+	if (read_rest(STDIN_FILENO, more, max, &mail, &size, sum) == -1)
+		goto readerr;
 	db_prepare(c);
 	/* one mail: every statement runs once, the settings ride along */
 	c->db.unnamed = 1;
@@ -284,17 +499,28 @@ pipe_mode(struct cmd *c, const struct opts *o)
 	free(bp);
 	buf_release(&mail);
 	return rc == 0 ? 0 : EX_TEMPFAIL;
+readerr:
+	fprintf(stderr, "pw-ingress: reading the mail: %s\n",
+	    strerror(errno));
+	buf_release(&mail);
+	return EX_TEMPFAIL;
 }
 
 /* ---- LMTP --------------------------------------------------------------- */
 
 #define LMTP_LINE_MAX	4096	/* command lines; RFC 5321 says 512 */
 #define LMTP_RCPT_MAX	1000
+#define LMTP_IDLE	300	/* seconds a resident worker waits for a line */
+
+/* Set by SIGTERM in a resident worker: finish the mail, then go. */
+static volatile sig_atomic_t stopping;
 
 struct lmtp {
 	struct cmd	*c;
 	const struct opts *o;
 	struct ingest	 ing;
+	FILE		*in;		/* the session: commands and data */
+	FILE		*out;		/* replies */
 	char		 host[256];
 	int		 lhlo;
 	int		 schema_ok;
@@ -306,17 +532,18 @@ struct lmtp {
 };
 
 static void
-reply(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+reply(struct lmtp *l, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static void
-reply(const char *fmt, ...)
+reply(struct lmtp *l, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vfprintf(l->out, fmt, ap);
 	va_end(ap);
-	fputs("\r\n", stdout);
+	fputs("\r\n", l->out);
 }
 
 static void
@@ -337,7 +564,7 @@ lmtp_reset(struct lmtp *l)
 static ssize_t
 lmtp_getline(struct lmtp *l)
 {
-	ssize_t n = getline(&l->line, &l->linecap, stdin);
+	ssize_t n = getline(&l->line, &l->linecap, l->in);
 
 	if (n <= 0)
 		return -1;
@@ -384,7 +611,7 @@ lmtp_data(struct lmtp *l, struct buf *b, size_t max, size_t *size,
 		return -1;
 	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
 	*size = 0;
-	while ((n = getline(&l->line, &l->linecap, stdin)) > 0) {
+	while ((n = getline(&l->line, &l->linecap, l->in)) > 0) {
 		s = l->line;
 		if (n >= 2 && s[n - 2] == '\r' && s[n - 1] == '\n') {
 			s[n - 2] = '\n';
@@ -410,7 +637,8 @@ lmtp_data(struct lmtp *l, struct buf *b, size_t max, size_t *size,
 	return rc;
 }
 
-static void
+/* One mail; -1 when the client went away before its end (nothing taken). */
+static int
 lmtp_deliver(struct lmtp *l)
 {
 	struct ingest_result res;
@@ -420,12 +648,13 @@ lmtp_deliver(struct lmtp *l)
 	size_t size, i;
 	int rc = -1;
 
-	reply("354 2.0.0 End data with <CR><LF>.<CR><LF>");
-	fflush(stdout);
+	reply(l, "354 2.0.0 End data with <CR><LF>.<CR><LF>");
+	fflush(l->out);
 	if (lmtp_data(l, &mail, l->c->conf.ingress.max_message_size, &size,
 	    sum) == -1) {
 		buf_release(&mail);
-		exit(0);	/* the client went away: nothing was accepted */
+		lmtp_reset(l);
+		return -1;
 	}
 	for (i = 0; i < l->nrcpt; i++) {
 		if (i > 0)
@@ -457,108 +686,364 @@ lmtp_deliver(struct lmtp *l)
 	/* one reply per recipient, all the same: the mail was handled once */
 	for (i = 0; i < l->nrcpt; i++) {
 		if (rc == 0)
-			reply("250 2.0.0 <%s> %s (journal entry %lld)",
+			reply(l, "250 2.0.0 <%s> %s (journal entry %lld)",
 			    l->rcpt[i], ingest_status_names[res.status],
 			    (long long)res.mail_id);
 		else
-			reply("451 4.3.0 <%s> temporary failure, try again "
+			reply(l, "451 4.3.0 <%s> temporary failure, try again "
 			    "later", l->rcpt[i]);
 	}
 	buf_release(&mail);
 	buf_release(&to);
 	lmtp_reset(l);
+	return 0;
+}
+
+/*
+ * One LMTP session on l->in and l->out, to QUIT or the end of input.
+ * What lasts beyond it (the database connection, the ingest caches and
+ * their CACHE_TTL, the schema check) is the caller's.
+ */
+static void
+lmtp_session(struct lmtp *l)
+{
+	struct cmd *c = l->c;
+	char *arg;
+	ssize_t n;
+
+	l->lhlo = 0;
+	reply(l, "220 %s LMTP pw ingress ready", l->host);
+	fflush(l->out);
+	while (!stopping && (n = lmtp_getline(l)) != -1) {
+		arg = l->line;
+		if (n > LMTP_LINE_MAX)
+			reply(l, "500 5.5.2 Line too long");
+		else if (strncasecmp(arg, "LHLO", 4) == 0 &&
+		    (arg[4] == ' ' || arg[4] == '\0')) {
+			lmtp_reset(l);
+			l->lhlo = 1;
+			reply(l, "250-%s", l->host);
+			reply(l, "250-PIPELINING");
+			reply(l, "250-ENHANCEDSTATUSCODES");
+			reply(l, "250-SIZE %zu",
+			    c->conf.ingress.max_message_size);
+			reply(l, "250 8BITMIME");
+		} else if (strncasecmp(arg, "MAIL FROM:", 10) == 0) {
+			if (!l->lhlo)
+				reply(l, "503 5.5.1 Send LHLO first");
+			else if (l->from != NULL)
+				reply(l, "503 5.5.1 Nested MAIL command");
+			else if ((l->from = lmtp_addr(arg + 10)) == NULL)
+				reply(l, "501 5.5.4 Syntax: MAIL "
+				    "FROM:<address>");
+			else
+				reply(l, "250 2.1.0 Ok");
+		} else if (strncasecmp(arg, "RCPT TO:", 8) == 0) {
+			char *a;
+
+			if (l->from == NULL)
+				reply(l, "503 5.5.1 Need MAIL command");
+			else if (l->nrcpt >= LMTP_RCPT_MAX)
+				reply(l, "452 4.5.3 Too many recipients");
+			else if ((a = lmtp_addr(arg + 8)) == NULL)
+				reply(l, "501 5.5.4 Syntax: RCPT TO:<address>");
+			else {
+				l->rcpt = xreallocarray(l->rcpt, l->nrcpt + 1,
+				    sizeof(*l->rcpt));
+				l->rcpt[l->nrcpt++] = a;
+				reply(l, "250 2.1.5 Ok");
+			}
+		} else if (strcasecmp(arg, "DATA") == 0) {
+			if (l->nrcpt == 0)
+				reply(l, "503 5.5.1 Need RCPT command");
+			else if (lmtp_deliver(l) == -1)
+				break;	/* the client went away */
+		} else if (strcasecmp(arg, "RSET") == 0) {
+			lmtp_reset(l);
+			reply(l, "250 2.0.0 Ok");
+		} else if (strncasecmp(arg, "NOOP", 4) == 0) {
+			reply(l, "250 2.0.0 Ok");
+		} else if (strcasecmp(arg, "QUIT") == 0) {
+			reply(l, "221 2.0.0 Bye");
+			break;
+		} else if (strncasecmp(arg, "HELO", 4) == 0 ||
+		    strncasecmp(arg, "EHLO", 4) == 0) {
+			reply(l, "500 5.5.1 This is LMTP: use LHLO");
+		} else if (strncasecmp(arg, "VRFY", 4) == 0) {
+			reply(l, "252 2.5.2 Cannot verify, will attempt "
+			    "delivery");
+		} else
+			reply(l, "500 5.5.2 Command not recognized");
+		if (fflush(l->out) == EOF)
+			break;
+	}
+	if (stopping)
+		reply(l, "421 4.3.2 pw ingress shutting down");
+	fflush(l->out);
+	lmtp_reset(l);
+}
+
+/* ---- the resident service ----------------------------------------------- */
+
+/*
+ * pw ingress --lmtp --listen PATH: the parent listens (or takes the
+ * socket systemd passes with Accept=no) and keeps --workers processes;
+ * each accepts one connection at a time and serves its LMTP session.  A
+ * worker keeps its database connection, its prepared statements and its
+ * ingest caches (re-read after CACHE_TTL, as in one long LMTP session)
+ * from one session to the next: the server's backend stays warm, which
+ * a process per mail cannot have.  A lost connection gives 451 for the
+ * mail at hand and is made again for the next (db_ensure).
+ */
+
+static void
+on_stop(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+/* The socket systemd passed (LISTEN_FDS=1 for our pid): 3, else -1. */
+static int
+systemd_socket(void)
+{
+	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+	struct stat st;
+
+	if (pid == NULL || fds == NULL || strtol(pid, NULL, 10) != getpid())
+		return -1;
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+	if (strcmp(fds, "1") != 0 || fstat(3, &st) == -1 ||
+	    !S_ISSOCK(st.st_mode)) {
+		log_warnx("socket activation: expected one socket, got "
+		    "LISTEN_FDS=%s", fds);
+		return -1;
+	}
+	fcntl(3, F_SETFD, FD_CLOEXEC);
+	return 3;
+}
+
+/* Listen on PATH with the given mode; -1 on failure (logged). */
+static int
+listen_unix(const char *path, mode_t mode)
+{
+	struct sockaddr_un sa;
+	struct stat st;
+	mode_t um;
+	int fd, r;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return error("%s: socket path too long", path);
+	strcpy(sa.sun_path, path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return error("socket: %s", strerror(errno));
+	/* a socket left behind by a dead server goes; a live one stays */
+	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode)) {
+		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+			close(fd);
+			return error("%s: another server is listening", path);
+		}
+		unlink(path);
+		close(fd);
+		if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0))
+		    == -1)
+			return error("socket: %s", strerror(errno));
+	}
+	um = umask(0177);
+	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(um);
+	if (r == -1 || chmod(path, mode) == -1 || listen(fd, 128) == -1) {
+		r = errno;
+		close(fd);
+		return error("%s: %s", path, strerror(r));
+	}
+	return fd;
+}
+
+static void
+worker_run(struct lmtp *l, int lfd)
+{
+	struct sigaction sa;
+	struct timeval tv = { LMTP_IDLE, 0 };
+	sigset_t none;
+	FILE *in, *out;
+	int fd, ofd;
+
+	/* no SA_RESTART: a blocked accept() or read() returns on SIGTERM */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = SIG_DFL;
+	sigaction(SIGCHLD, &sa, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* the first mail should not wait for the connection either */
+	if (db_ensure(&l->c->db) == 0 && migrate_check(&l->c->db) == 0)
+		l->schema_ok = 1;
+	while (!stopping) {
+		if ((fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) == -1) {
+			if (errno != EINTR && errno != ECONNABORTED) {
+				log_warn("accept");
+				sleep(1);
+			}
+			continue;
+		}
+		/* a client gone silent frees the worker after a while */
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+		if ((ofd = dup(fd)) == -1 || (in = fdopen(fd, "r")) == NULL) {
+			log_warn("session");
+			close(fd);
+			if (ofd != -1)
+				close(ofd);
+			continue;
+		}
+		if ((out = fdopen(ofd, "w")) == NULL) {
+			log_warn("session");
+			fclose(in);
+			close(ofd);
+			continue;
+		}
+		l->in = in;
+		l->out = out;
+		lmtp_session(l);
+		fclose(out);
+		fclose(in);
+		l->in = l->out = NULL;
+	}
+}
+
+static pid_t
+worker_start(struct lmtp *l, int lfd)
+{
+	pid_t pid = fork();
+
+	if (pid == -1)
+		log_warn("fork");
+	else if (pid == 0) {
+		worker_run(l, lfd);
+		ingest_release(&l->ing);
+		cmd_release(l->c);
+		_exit(0);
+	}
+	return pid;
+}
+
+static int
+serve(struct lmtp *l)
+{
+	const struct opts *o = l->o;
+	sigset_t set;
+	pid_t *pids;
+	time_t *started;
+	int lfd, i, n = o->workers > 0 ? o->workers : 2, sig, st, own = 0;
+	pid_t pid;
+
+	if ((lfd = systemd_socket()) == -1) {
+		if ((lfd = listen_unix(o->listen, o->sock_mode)) == -1)
+			return EX_TEMPFAIL;
+		own = 1;
+	}
+	/* signals are taken synchronously here; the workers unblock them */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	pids = xcalloc((size_t)n, sizeof(*pids));
+	started = xcalloc((size_t)n, sizeof(*started));
+	for (i = 0; i < n; i++) {
+		pids[i] = worker_start(l, lfd);
+		started[i] = time(NULL);
+	}
+	log_info("listening on %s with %d workers", own ? o->listen :
+	    "the socket from systemd", n);
+	for (;;) {
+		sig = sigwaitinfo(&set, NULL);
+		if (sig == SIGTERM || sig == SIGINT)
+			break;
+		if (sig != SIGCHLD)
+			continue;
+		while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+			for (i = 0; i < n && pids[i] != pid; i++)
+				;
+			if (i == n)
+				continue;
+			log_warnx("worker %ld %s %d; starting another",
+			    (long)pid, WIFSIGNALED(st) ? "killed by signal" :
+			    "exited with status", WIFSIGNALED(st) ?
+			    WTERMSIG(st) : WEXITSTATUS(st));
+			/* a worker that dies at once would spin */
+			if (time(NULL) - started[i] < 1)
+				sleep(1);
+			pids[i] = worker_start(l, lfd);
+			started[i] = time(NULL);
+		}
+		/* a failed fork is retried at the next signal or here */
+		for (i = 0; i < n; i++)
+			if (pids[i] == -1) {
+				pids[i] = worker_start(l, lfd);
+				started[i] = time(NULL);
+			}
+	}
+	close(lfd);
+	if (own)
+		unlink(o->listen);
+	for (i = 0; i < n; i++)
+		if (pids[i] > 0)
+			kill(pids[i], SIGTERM);
+	for (i = 0; i < n; i++)
+		if (pids[i] > 0)
+			while (waitpid(pids[i], &st, 0) == -1 && errno == EINTR)
+				;
+	log_info("stopped");
+	free(pids);
+	free(started);
+	return 0;
 }
 
 static int
 lmtp_mode(struct cmd *c, const struct opts *o)
 {
 	struct lmtp l;
-	char *bp = NULL, *arg;
-	ssize_t n;
+	char *bp = NULL;
+	int rc = 0;
 
-	if (getuid() == 0 || geteuid() == 0) {
-		reply("421 4.3.0 pw ingress refuses to run as root");
-		fflush(stdout);
-		fprintf(stderr, "pw-ingress: refusing to run as root\n");
-		return EX_TEMPFAIL;
-	}
 	memset(&l, 0, sizeof(l));
 	l.c = c;
 	l.o = o;
+	l.in = stdin;
+	l.out = stdout;
+	if (getuid() == 0 || geteuid() == 0) {
+		if (o->listen == NULL) {
+			reply(&l, "421 4.3.0 pw ingress refuses to run as "
+			    "root");
+			fflush(stdout);
+		}
+		fprintf(stderr, "pw-ingress: refusing to run as root\n");
+		return EX_TEMPFAIL;
+	}
 	if (gethostname(l.host, sizeof(l.host) - 1) == -1 || !l.host[0])
 		snprintf(l.host, sizeof(l.host), "localhost");
 	signal(SIGPIPE, SIG_IGN);
 	db_prepare(c);
+	if (o->listen != NULL)
+		/* many mails per connection: the settings ride along */
+		c->db.options = ingest_session_options(1);
 	ingest_setup(&l.ing, c, o, &bp);
-
-	reply("220 %s LMTP pw ingress ready", l.host);
-	fflush(stdout);
-	while ((n = lmtp_getline(&l)) != -1) {
-		arg = l.line;
-		if (n > LMTP_LINE_MAX)
-			reply("500 5.5.2 Line too long");
-		else if (strncasecmp(arg, "LHLO", 4) == 0 &&
-		    (arg[4] == ' ' || arg[4] == '\0')) {
-			lmtp_reset(&l);
-			l.lhlo = 1;
-			reply("250-%s", l.host);
-			reply("250-PIPELINING");
-			reply("250-ENHANCEDSTATUSCODES");
-			reply("250-SIZE %zu", c->conf.ingress.max_message_size);
-			reply("250 8BITMIME");
-		} else if (strncasecmp(arg, "MAIL FROM:", 10) == 0) {
-			if (!l.lhlo)
-				reply("503 5.5.1 Send LHLO first");
-			else if (l.from != NULL)
-				reply("503 5.5.1 Nested MAIL command");
-			else if ((l.from = lmtp_addr(arg + 10)) == NULL)
-				reply("501 5.5.4 Syntax: MAIL FROM:<address>");
-			else
-				reply("250 2.1.0 Ok");
-		} else if (strncasecmp(arg, "RCPT TO:", 8) == 0) {
-			char *a;
-
-			if (l.from == NULL)
-				reply("503 5.5.1 Need MAIL command");
-			else if (l.nrcpt >= LMTP_RCPT_MAX)
-				reply("452 4.5.3 Too many recipients");
-			else if ((a = lmtp_addr(arg + 8)) == NULL)
-				reply("501 5.5.4 Syntax: RCPT TO:<address>");
-			else {
-				l.rcpt = xreallocarray(l.rcpt, l.nrcpt + 1,
-				    sizeof(*l.rcpt));
-				l.rcpt[l.nrcpt++] = a;
-				reply("250 2.1.5 Ok");
-			}
-		} else if (strcasecmp(arg, "DATA") == 0) {
-			if (l.nrcpt == 0)
-				reply("503 5.5.1 Need RCPT command");
-			else
-				lmtp_deliver(&l);
-		} else if (strcasecmp(arg, "RSET") == 0) {
-			lmtp_reset(&l);
-			reply("250 2.0.0 Ok");
-		} else if (strncasecmp(arg, "NOOP", 4) == 0) {
-			reply("250 2.0.0 Ok");
-		} else if (strcasecmp(arg, "QUIT") == 0) {
-			reply("221 2.0.0 Bye");
-			break;
-		} else if (strncasecmp(arg, "HELO", 4) == 0 ||
-		    strncasecmp(arg, "EHLO", 4) == 0) {
-			reply("500 5.5.1 This is LMTP: use LHLO");
-		} else if (strncasecmp(arg, "VRFY", 4) == 0) {
-			reply("252 2.5.2 Cannot verify, will attempt delivery");
-		} else
-			reply("500 5.5.2 Command not recognized");
-		if (fflush(stdout) == EOF)
-			break;
-	}
-	fflush(stdout);
-	lmtp_reset(&l);
+	if (o->listen != NULL)
+		rc = serve(&l);
+	else
+		lmtp_session(&l);
 	free(l.line);
 	ingest_release(&l.ing);
 	free(bp);
-	return 0;
+	return rc;
 }
 
 /* ---- archive import ----------------------------------------------------- */
@@ -720,22 +1205,28 @@ main(int argc, char *argv[])
 		{ "help", no_argument, NULL, 'h' },
 		{ "ignore-auto-submitted", no_argument, NULL, 'A' },
 		{ "list-id", required_argument, NULL, 'l' },
+		{ "listen", required_argument, NULL, 'S' },
 		{ "lmtp", no_argument, NULL, 'L' },
 		{ "mbox", no_argument, NULL, 'M' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "recipient", required_argument, NULL, 'r' },
 		{ "sender", required_argument, NULL, 'f' },
+		{ "socket-mode", required_argument, NULL, 'm' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "workers", required_argument, NULL, 'w' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cmd c;
 	struct opts o;
+	char *end;
 	int ch, bad = 0, rc;
 
 	/* Whatever happens before we know the mode: keep the mail. */
 	log_fatal_status = EX_TEMPFAIL;
 	cmd_init(&c, "pw-ingress");
 	memset(&o, 0, sizeof(o));
+	o.workers = 2;
+	o.sock_mode = 0660;
 	while ((ch = getopt_long(argc, argv, "Ac:f:hl:LMqr:v", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
@@ -757,6 +1248,21 @@ main(int argc, char *argv[])
 		case 'L':
 			o.mode = MODE_LMTP;
 			break;
+		case 'm':
+			o.sock_mode = (mode_t)strtoul(optarg, &end, 8);
+			if (*optarg == '\0' || *end != '\0' ||
+			    o.sock_mode > 0777)
+				bad = 1;
+			break;
+		case 'S':
+			o.listen = optarg;
+			break;
+		case 'w':
+			o.workers = (int)strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' ||
+			    o.workers < 1 || o.workers > 256)
+				bad = 1;
+			break;
 		case 'M':
 			o.mode = MODE_MBOX;
 			break;
@@ -776,6 +1282,8 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
+	if (o.listen != NULL && o.mode != MODE_LMTP)
+		bad = 1;
 	if (o.mode == MODE_MBOX) {
 		/* an interactive command: the usual exit statuses */
 		log_fatal_status = EX_SOFTWARE;
@@ -783,7 +1291,7 @@ main(int argc, char *argv[])
 			usage(stderr);
 			return EX_USAGE;
 		}
-		if (setup(&c, o.mode) == -1)
+		if (setup(&c, o.mode, o.listen != NULL) == -1)
 			return EX_CONFIG;
 		rc = mbox_mode(&c, &o, argc, argv);
 		cmd_release(&c);
@@ -803,7 +1311,7 @@ main(int argc, char *argv[])
 		    "mail deferred\n");
 		return EX_TEMPFAIL;
 	}
-	if (setup(&c, o.mode) == -1) {
+	if (setup(&c, o.mode, o.listen != NULL) == -1) {
 		fprintf(stderr, "pw-ingress: configuration error; mail "
 		    "deferred\n");
 		return EX_TEMPFAIL;

@@ -133,6 +133,12 @@ static const struct ckey keys[] = {
 	    "auto-replied (RFC 3834), in every mode; off by default, since\n"
 	    "some CI bots send real patches with it.  --ignore-auto-submitted\n"
 	    "turns it on for one run." },
+	{ "ingress", "socket", K_STR, "", 0, 0, 0,
+	    OFF(ingress.socket), NULL,
+	    "Unix socket of the resident ingest service (`pw ingress --lmtp\n"
+	    "--listen`); when set, the pipe helper hands each mail to it and\n"
+	    "delivers directly only when the service cannot be reached.\n"
+	    "Empty: always deliver directly." },
 
 	{ "mail", "from", K_STR, "patchwork@localhost", 0, 0, 0,
 	    OFF(mail.from), check_nonempty,

@@ -46,6 +46,7 @@ struct conf {
 		int	 unmatched_max_age;	/* days journal keeps no-project mail */
 		int	 batch_size;		/* --mbox mails per transaction */
 		int	 ignore_auto_submitted;	/* Auto-Submitted mail IGNORED */
+		char	*socket;		/* resident service, "" = none */
 	} ingress;
 
 	struct {
