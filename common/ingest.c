@@ -597,16 +597,16 @@ static const struct stmt_def stmts[ST__MAX] = {
 	/*
 	 * The recent ones among them that name any of $2.  Only the GIN
 	 * index on refs keeps this cheap (a busy list drops thousands of
-	 * replies a month); left to itself the planner prefers the status
-	 * and project B-trees and filters every dropped entry of the
-	 * window, 5 ms per stored patch at 2,000 of them.  The MATERIALIZED
-	 * CTE leaves it nothing but the refs predicate to plan.
+	 * replies a month): the MATERIALIZED CTE asks for the references
+	 * alone, so no B-tree on status or project can be chosen to filter
+	 * every dropped entry of the window (sql/0006).
 	 */
 	[ST_ORPHANS] = { "ingest_orphans",
-	    "WITH c AS MATERIALIZED (SELECT id, msgid, project_id, received_at"
-	    " FROM mail WHERE status = 'dropped' AND refs IS NOT NULL"
+	    "WITH c AS MATERIALIZED (SELECT id, msgid, project_id, status,"
+	    " received_at FROM mail WHERE refs IS NOT NULL"
 	    " AND refs && $2::text[])"
-	    " SELECT id, msgid FROM c WHERE project_id = $1"
+	    " SELECT id, msgid FROM c WHERE status = 'dropped'"
+	    " AND project_id = $1"
 	    " AND received_at > now() - make_interval(days => $3)"
 	    " ORDER BY id LIMIT 1000", 3 },
 	/*

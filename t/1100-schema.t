@@ -890,6 +890,39 @@ test_expect_success 'plan: failed mails, oldest first' '
 		WHERE status = '\''failed'\'' ORDER BY received_at LIMIT 50"
 '
 
+# ingest's lookup of early replies waiting for a new message (common/
+# ingest.c, ST_ORPHANS): a month of dropped replies must not be filtered
+# one by one, so the plan has to go through the GIN index on refs, also
+# when the statistics have not seen the new rows yet (no ANALYZE here).
+test_expect_success 'plan: replies waiting for their parent' '
+	sql <<-\EOF &&
+	INSERT INTO mail (sha256, size, project_id, msgid, status, reason, refs)
+	SELECT sha256(('\''orphan'\'' || i)::bytea), 1, 3, '\''<o'\'' || i || '\''@x>'\'',
+		'\''dropped'\'', '\''reply to an unknown message'\'',
+		ARRAY['\''<parent'\'' || i || '\''@x>'\'']
+	FROM generate_series(1, 3000) i;
+	EOF
+	sql >plan <<-\EOF &&
+	SET enable_seqscan = off;
+	EXPLAIN (COSTS OFF) WITH c AS MATERIALIZED (SELECT id, msgid,
+		project_id, status, received_at FROM mail WHERE refs IS NOT NULL
+		AND refs && '\''{<parent7@x>}'\''::text[])
+	SELECT id, msgid FROM c WHERE status = '\''dropped'\'' AND project_id = 3
+		AND received_at > now() - make_interval(days => 30)
+		ORDER BY id LIMIT 1000;
+	EOF
+	# sorting the few matches is fine; reading other indexes is not
+	test_grep -q " mail_refs_idx" plan &&
+	! grep -E "Seq Scan|mail_status_idx|mail_project_idx" plan ||
+		{ cat plan >&2; false; }
+'
+
+test_expect_success 'plan: a cover letter by name (spec 7.3)' '
+	explain_uses cover_name_hash_idx "SELECT 1 FROM cover
+		WHERE project_id = 3 AND name = '\''[PATCH 0/3] net: fix'\''
+		AND msgid <> '\''<c@x>'\'' LIMIT 1"
+'
+
 test_expect_success 'full-text search finds the patch' '
 	echo "<b42@x>" >expect &&
 	sql -c "SELECT msgid FROM patch WHERE patch_fts(name, content, diff)
